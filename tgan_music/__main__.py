@@ -1,0 +1,4 @@
+from tgan_music.cli import main
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Benchmarks behind `tgan-music bench` and tools/bench_*.py; each prints its figures last."""

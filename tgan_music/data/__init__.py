@@ -1,0 +1,1 @@
+"""Data: synthetic metronome videos, clip extraction (ffmpeg + scikit-video), the clip dataset."""

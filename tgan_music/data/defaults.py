@@ -1,0 +1,15 @@
+"""Config section ``data`` (the seed's values are the defaults)."""
+from tgan_music.config.schema import Field
+
+SCHEMA = {
+    "root": Field(str, "data/metronome", doc="directory of an extracted clip set"),
+    "fps": Field(int, 12, doc="frames per second of a clip"),
+    "frames": Field(int, 36, doc="frames per clip (36 at 12 fps = 3 s)"),
+    "height": Field(int, 96, doc="frame height in pixels"),
+    "width": Field(int, 128, doc="frame width in pixels"),
+    "channels": Field(int, 3, doc="colour channels"),
+    "stride_seconds": Field(float, 3.0, doc="seconds between the starts of consecutive clips"),
+    "sample_rate": Field(int, 16000, doc="audio sample rate of a clip (the encoder's rate)"),
+    "val_fraction": Field(float, 0.1, doc="fraction of source videos held out for validation"),
+    "test_fraction": Field(float, 0.1, doc="fraction of source videos held out for testing"),
+}

@@ -1,0 +1,1 @@
+"""Evaluation: rhythm metrics on pixels, the tempo classifier, comparisons."""

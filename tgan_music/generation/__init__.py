@@ -1,0 +1,1 @@
+"""Generation: music videos from any song with a trained model."""

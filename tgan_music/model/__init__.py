@@ -1,0 +1,1 @@
+"""Models: TGAN's temporal and image generators, the music-conditioned discriminator, clipping."""

@@ -1,0 +1,1 @@
+"""Training on Chainer's Trainer: updater, losses, clipping schedule, snapshots, previews."""

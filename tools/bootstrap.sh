@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Creates or refreshes the project's virtual environment (.venv) idempotently.
+# Called by `make test` and `make demo`; safe to run again at any time.
+#   EXTRAS=test,mpi tools/bootstrap.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+VENV=${VENV:-.venv}
+EXTRAS=${EXTRAS:-test}
+PY=${PYTHON:-python3.11}
+command -v "$PY" >/dev/null 2>&1 || PY=python3
+
+# System tools: scikit-video needs both ffmpeg and ffprobe; the mpi extra needs OpenMPI.
+need_apt=()
+command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 || need_apt+=(ffmpeg)
+case ",$EXTRAS," in *,mpi,*) command -v mpiexec >/dev/null 2>&1 || need_apt+=(openmpi-bin libopenmpi-dev);; esac
+if [ ${#need_apt[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "bootstrap: installing ${need_apt[*]} with apt-get" >&2
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
+  else
+    echo "bootstrap: ${need_apt[*]} missing; install them (e.g. 'sudo apt-get install ${need_apt[*]}' or 'brew install ffmpeg open-mpi') and run again" >&2
+    exit 1
+  fi
+fi
+
+[ -x "$VENV/bin/python" ] || "$PY" -m venv "$VENV"
+# Re-install only when the package's requirements or the extras changed.
+stamp="$VENV/.tgan-music-installed"
+want="$(cat setup.py tools/bootstrap.sh | sha256sum | cut -c1-16) $EXTRAS"
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+  echo "bootstrap: installing tgan-music[$EXTRAS] into $VENV" >&2
+  "$VENV/bin/pip" install -q --disable-pip-version-check "setuptools<74" wheel "numpy>=1.26,<1.27"
+  # chainer's sdist does not build in pip's isolated build environment.
+  "$VENV/bin/pip" install -q --disable-pip-version-check --no-build-isolation -e ".[$EXTRAS]"
+  echo "$want" > "$stamp"
+fi
