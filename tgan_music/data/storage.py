@@ -1,0 +1,160 @@
+"""On-disk clip sets: per-source uint8/float32 .npy shards opened as memmaps, plus a manifest.
+
+Layout of a clip set directory::
+
+    dataset.json          clip geometry: fps, frames, height, width, channels, sample_rate
+    manifest.jsonl        one JSON row per clip, in clip-index order
+    sources.jsonl         one JSON row per processed source: {source_key, source, status, reason, clips}
+    clips/<source_key>/video.npy   uint8 (n, frames, height, width, 3)
+    clips/<source_key>/audio.npy   float32 (n, samples) mono at sample_rate, samples = frames / fps * rate
+    embeddings/<encoder-id>/...    music embeddings (tgan_music.embedding.cache)
+
+A manifest row: ``clip`` (global index), ``source`` (path of the original video),
+``source_key``, ``index`` (row within the source's shard), ``start`` (seconds into
+the source), ``tempo_bpm`` and ``phase`` (when known, else null).
+
+Shards are written to a temporary directory and renamed into place; the manifest
+and source log are appended after that, so an interrupted run leaves every finished
+source intact and a re-run skips them.
+"""
+import json
+import os
+import shutil
+
+import numpy as np
+
+from tgan_music.errors import UserError
+
+GEOMETRY_KEYS = ("fps", "frames", "height", "width", "channels", "sample_rate")
+
+
+def clip_samples(geometry):
+    """Audio samples per clip: exactly the clip's duration at the audio rate."""
+    seconds = geometry["frames"] / geometry["fps"]
+    samples = seconds * geometry["sample_rate"]
+    if abs(samples - round(samples)) > 1e-6:
+        raise UserError(f"clip of {geometry['frames']} frames at {geometry['fps']} fps is not a whole "
+                        f"number of samples at {geometry['sample_rate']} Hz; change data.frames or data.fps")
+    return int(round(samples))
+
+
+def _append_jsonl(path, rows):
+    with open(path, "a", encoding="utf-8") as f:
+        for row in rows:
+            f.write(json.dumps(row) + "\n")
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def _read_jsonl(path):
+    rows = []
+    if os.path.exists(path):
+        with open(path, encoding="utf-8") as f:
+            for n, line in enumerate(f, 1):
+                line = line.strip()
+                if not line:
+                    continue
+                try:
+                    rows.append(json.loads(line))
+                except json.JSONDecodeError:
+                    # A torn last line from a killed run: the shard it described is re-done.
+                    if n == sum(1 for _ in open(path, encoding="utf-8")):
+                        break
+                    raise UserError(f"{path}: line {n} is not valid JSON; the clip set is damaged, "
+                                    "re-run the extraction into a new directory") from None
+    return rows
+
+
+class ClipStore:
+    """Reads and appends to a clip set directory without loading it into memory."""
+
+    def __init__(self, root, geometry=None):
+        self.root = root
+        meta_path = os.path.join(root, "dataset.json")
+        if os.path.exists(meta_path):
+            with open(meta_path, encoding="utf-8") as f:
+                stored = json.load(f)
+            if geometry is not None:
+                diff = {k: (stored.get(k), geometry[k]) for k in GEOMETRY_KEYS if stored.get(k) != geometry[k]}
+                if diff:
+                    raise UserError(f"{root}: clip set was made with {diff} (stored, asked); "
+                                    "use another --out directory or the stored settings")
+            self.geometry = stored
+        elif geometry is not None:
+            os.makedirs(root, exist_ok=True)
+            self.geometry = {k: geometry[k] for k in GEOMETRY_KEYS}
+            tmp = meta_path + ".tmp"
+            with open(tmp, "w", encoding="utf-8") as f:
+                json.dump(self.geometry, f, indent=2)
+            os.replace(tmp, meta_path)
+        else:
+            raise UserError(f"{root}: not a clip set (no dataset.json); make one with "
+                            "`tgan-music dataset extract` or `tgan-music dataset metronome`")
+        self.samples = clip_samples(self.geometry)
+        self._shards = {}
+        self.reload()
+
+    # -- reading ---------------------------------------------------------
+    def reload(self):
+        sources = _read_jsonl(os.path.join(self.root, "sources.jsonl"))
+        self.sources = {s["source_key"]: s for s in sources}
+        done = {k for k, s in self.sources.items() if s["status"] == "ok"}
+        # Rows of a source whose shard never got renamed into place are ignored.
+        self.rows = [r for r in _read_jsonl(os.path.join(self.root, "manifest.jsonl")) if r["source_key"] in done]
+        for i, row in enumerate(self.rows):
+            row["clip"] = i
+
+    def __len__(self):
+        return len(self.rows)
+
+    def _shard(self, source_key, kind):
+        key = (source_key, kind)
+        if key not in self._shards:
+            path = os.path.join(self.root, "clips", source_key, f"{kind}.npy")
+            try:
+                self._shards[key] = np.load(path, mmap_mode="r")
+            except (OSError, ValueError) as e:
+                raise UserError(f"{path}: cannot read shard ({e}); delete clips/{source_key} and "
+                                "re-run the extraction to redo that source") from None
+        return self._shards[key]
+
+    def video(self, clip):
+        """uint8 (frames, height, width, channels), a read-only memmap view."""
+        row = self.rows[clip]
+        return self._shard(row["source_key"], "video")[row["index"]]
+
+    def audio(self, clip):
+        """float32 (samples,) mono at ``geometry['sample_rate']``, a read-only memmap view."""
+        row = self.rows[clip]
+        return self._shard(row["source_key"], "audio")[row["index"]]
+
+    def is_done(self, source_key):
+        return source_key in self.sources
+
+    # -- writing ---------------------------------------------------------
+    def add_source(self, source_key, source, video, audio, rows, status="ok", reason=None):
+        """Atomically stores one source's clips (``video`` uint8 (n,T,H,W,C), ``audio`` float32 (n,S)).
+
+        ``rows`` are the manifest rows (without ``clip``/``index``/``source_key``)."""
+        g = self.geometry
+        n = len(rows)
+        if status == "ok":
+            want_v = (n, g["frames"], g["height"], g["width"], g["channels"])
+            if video.shape != want_v or video.dtype != np.uint8:
+                raise ValueError(f"video shard {video.shape} {video.dtype}, expected {want_v} uint8")
+            if audio.shape != (n, self.samples) or audio.dtype != np.float32:
+                raise ValueError(f"audio shard {audio.shape} {audio.dtype}, expected {(n, self.samples)} float32")
+            final = os.path.join(self.root, "clips", source_key)
+            tmp = final + ".tmp"
+            shutil.rmtree(tmp, ignore_errors=True)
+            os.makedirs(tmp)
+            np.save(os.path.join(tmp, "video.npy"), video)
+            np.save(os.path.join(tmp, "audio.npy"), audio)
+            shutil.rmtree(final, ignore_errors=True)
+            os.replace(tmp, final)
+            manifest = [dict(row, source_key=source_key, source=source, index=i) for i, row in enumerate(rows)]
+            _append_jsonl(os.path.join(self.root, "manifest.jsonl"), manifest)
+        _append_jsonl(os.path.join(self.root, "sources.jsonl"),
+                      [{"source_key": source_key, "source": source, "status": status,
+                        "reason": reason, "clips": n if status == "ok" else 0}])
+        self.reload()
