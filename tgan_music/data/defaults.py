@@ -1,8 +1,9 @@
 """Config section ``data`` (the seed's values are the defaults)."""
-from tgan_music.config.schema import Field
+from tgan_music.config.schema import Component, Field
 
 SCHEMA = {
     "root": Field(str, "data/metronome", doc="directory of an extracted clip set"),
+    "dataset": Component("dataset", "clips", doc="the dataset component (tgan_music.data.dataset)"),
     "fps": Field(int, 12, doc="frames per second of a clip"),
     "frames": Field(int, 36, doc="frames per clip (36 at 12 fps = 3 s)"),
     "height": Field(int, 96, doc="frame height in pixels"),
