@@ -1,0 +1,104 @@
+"""Writing and probing mp4 files with the system ffmpeg/ffprobe.
+
+``write_mp4`` pipes raw RGB frames into ffmpeg (H.264, yuv420p) and muxes the
+given audio (AAC) so that both streams start at t = 0: frame k is shown at
+k / fps and audio sample n plays at n / sample_rate.
+"""
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+
+import numpy as np
+
+from tgan_music.errors import UserError
+
+
+def require_ffmpeg():
+    for tool in ("ffmpeg", "ffprobe"):
+        if shutil.which(tool) is None:
+            raise UserError(f"{tool} not found on PATH; install ffmpeg (apt-get install ffmpeg) "
+                            "or run `make test`, which installs it")
+
+
+def write_mp4(path, frames, fps, audio=None, sample_rate=None, *, crf=18, scale=1,
+              audio_bitrate="192k", preset="medium"):
+    """Writes ``frames`` (T, H, W, 3) uint8 as an H.264 mp4 at ``fps``, with ``audio``
+    (float32 (samples,) or (samples, channels)) muxed in as AAC when given.
+
+    ``scale`` > 1 upscales with Lanczos inside ffmpeg. Written to a temporary file
+    first and renamed, so an existing ``path`` survives a failure."""
+    require_ffmpeg()
+    frames = np.ascontiguousarray(frames)
+    if frames.ndim != 4 or frames.shape[-1] != 3 or frames.dtype != np.uint8:
+        raise ValueError(f"frames must be uint8 (T, H, W, 3), got {frames.dtype} {frames.shape}")
+    t, h, w, _ = frames.shape
+    out_dir = os.path.dirname(os.path.abspath(path))
+    os.makedirs(out_dir, exist_ok=True)
+    tmp_mp4 = os.path.join(out_dir, f".{os.path.basename(path)}.{os.getpid()}.tmp.mp4")
+    tmp_wav = None
+    cmd = ["ffmpeg", "-y", "-loglevel", "error", "-f", "rawvideo", "-pix_fmt", "rgb24",
+           "-s", f"{w}x{h}", "-r", str(fps), "-i", "pipe:0"]
+    if audio is not None:
+        import soundfile
+        fd, tmp_wav = tempfile.mkstemp(suffix=".wav", dir=out_dir)
+        os.close(fd)
+        soundfile.write(tmp_wav, np.asarray(audio, dtype=np.float32), int(sample_rate), subtype="FLOAT")
+        cmd += ["-i", tmp_wav]
+    filters = []
+    if scale != 1:
+        filters.append(f"scale={w * scale}:{h * scale}:flags=lanczos")
+    # H.264 in yuv420p needs even sizes.
+    filters.append("pad=ceil(iw/2)*2:ceil(ih/2)*2")
+    cmd += ["-vf", ",".join(filters), "-c:v", "libx264", "-preset", preset, "-crf", str(crf),
+            "-pix_fmt", "yuv420p", "-movflags", "+faststart"]
+    if audio is not None:
+        cmd += ["-c:a", "aac", "-b:a", audio_bitrate, "-map", "0:v:0", "-map", "1:a:0"]
+    cmd += [tmp_mp4]
+    try:
+        proc = subprocess.run(cmd, input=frames.tobytes(), capture_output=True)
+        if proc.returncode != 0:
+            msg = proc.stderr.decode(errors="replace").strip().splitlines()
+            raise RuntimeError(f"ffmpeg failed writing {path}: {msg[-1] if msg else proc.returncode}")
+        os.replace(tmp_mp4, path)
+    finally:
+        for p in (tmp_mp4, tmp_wav):
+            if p and os.path.exists(p):
+                os.remove(p)
+    return path
+
+
+def probe(path):
+    """ffprobe's view of a media file: {'format': {...}, 'streams': [...]}."""
+    require_ffmpeg()
+    proc = subprocess.run(["ffprobe", "-v", "error", "-print_format", "json", "-show_format",
+                           "-show_streams", path], capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise UserError(f"{path}: ffprobe cannot read it ({proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else 'unknown error'})")
+    return json.loads(proc.stdout)
+
+
+def frame_grid(videos, columns=None, pad=2):
+    """Tiles videos (N, T, H, W, 3) uint8 into one video (T, H', W', 3) with a ``pad``-pixel border."""
+    videos = np.asarray(videos)
+    n, t, h, w, c = videos.shape
+    columns = columns or int(np.ceil(np.sqrt(n)))
+    rows = int(np.ceil(n / columns))
+    grid = np.zeros((t, rows * (h + pad) + pad, columns * (w + pad) + pad, c), np.uint8)
+    for i in range(n):
+        r, col = divmod(i, columns)
+        y, x = pad + r * (h + pad), pad + col * (w + pad)
+        grid[:, y:y + h, x:x + w] = videos[i]
+    return grid
+
+
+def to_uint8_frames(video):
+    """(C, T, H, W) float in [-1, 1] (the models' layout) -> (T, H, W, 3) uint8 for writing."""
+    from chainer.backend import CpuDevice
+    video = CpuDevice().send(video)
+    video = np.clip((np.asarray(video) + 1.0) * 127.5 + 0.5, 0, 255).astype(np.uint8)
+    video = video.transpose(1, 2, 3, 0)
+    if video.shape[-1] == 1:
+        video = np.repeat(video, 3, axis=-1)
+    return video
