@@ -1,8 +1,11 @@
 """Config section ``model``."""
-from tgan_music.config.schema import Field
+from tgan_music.config.schema import Component, Field
 
 SCHEMA = {
     "conditioning": Field(str, "global", choices=("none", "global", "per_frame"),
                           doc="none = baseline TGAN; global = the seed (embedding joins z0); "
                               "per_frame = the embedding sequence joins z1(t)"),
+    "generator": Component("generator", "tgan", doc="video generator (TGAN's temporal + image generator)"),
+    "discriminator": Component("discriminator", "tgan", {"head": "dot"},
+                               doc="3-D conv discriminator; head score (baseline), dot (the seed) or projection"),
 }

@@ -1,0 +1,18 @@
+"""Building a config's generator and discriminator from the registry."""
+from tgan_music.registry import registry
+
+
+def network_shape_args(config):
+    """The positional arguments both networks take: clip geometry, conditioning, music dims."""
+    d = config["data"]
+    return (d["frames"], d["height"], d["width"], d["channels"],
+            config["model"]["conditioning"], config["embedding"]["dims"])
+
+
+def build_networks(config):
+    """(generator, discriminator) of ``config``, on the CPU."""
+    shape = network_shape_args(config)
+    gen = registry("generator").build(config["model"]["generator"], *shape, where="model.generator: ")
+    dis = registry("discriminator").build(config["model"]["discriminator"], *shape,
+                                          where="model.discriminator: ")
+    return gen, dis

@@ -1,0 +1,39 @@
+"""Music embeddings in the networks: resampling a (frames, D) sequence to the steps a network needs.
+
+Embeddings arrive at the encoder's frame rate (NSynth: 31.25 frames/s, 93 frames for 3 s)
+while videos have T frames. Both networks resample with *area* weights: output step j
+averages the embedding frames that overlap its time span, so resampling to 1 step is the
+clip mean and resampling to T aligns the embedding with the video frames.
+"""
+import functools
+
+import numpy as np
+from chainer.backend import get_array_module
+
+CONDITIONINGS = ("none", "global", "per_frame")
+
+
+@functools.lru_cache(maxsize=64)
+def area_weights(src, dst):
+    """(dst, src) float32 matrix whose rows average the source frames overlapping each output step."""
+    w = np.zeros((dst, src), np.float64)
+    scale = src / dst
+    for j in range(dst):
+        lo, hi = j * scale, (j + 1) * scale
+        for i in range(int(np.floor(lo)), min(src, int(np.ceil(hi)))):
+            w[j, i] = max(0.0, min(hi, i + 1) - max(lo, i))
+    w /= w.sum(axis=1, keepdims=True)
+    return w.astype(np.float32)
+
+
+def resample_time(m, steps):
+    """(N, F, D) embedding array -> (N, steps, D) with area weights (on m's device)."""
+    xp = get_array_module(m)
+    w = xp.asarray(area_weights(m.shape[1], steps))
+    return xp.matmul(w, m)
+
+
+def flatten_steps(m, steps):
+    """(N, F, D) -> (N, steps * D): the sequence resampled to ``steps`` and laid out flat."""
+    r = resample_time(m, steps)
+    return r.reshape(r.shape[0], -1)

@@ -1,0 +1,112 @@
+"""TGAN's discriminator (3-D convolutions) with heads for unconditional and music-conditioned scores.
+
+The conv stack (k4 s2 p1; the first without BN; leaky ReLU; every conv has a bias, the
+BNs gamma only, as in TGAN) gives features; a last 3-D conv whose kernel covers the
+remaining (t, h, w) turns them into phi(x) of ``feature_dims`` values, or into one
+phi_t per remaining time step when ``per_step``. Heads:
+
+- ``score``: TGAN's raw score (feature_dims is 1): the baseline.
+- ``dot``: the seed's (Dai et al.): <phi(x), V m>, the features dotted with a learned
+  projection of the music embedding; the loss puts it through a logistic.
+- ``projection``: Miyato & Koyama: psi(phi(x)) + <phi(x), V m>.
+
+With ``per_step`` the music is resampled to the remaining time steps and the score is
+the mean over steps of the per-step score, so the head can judge *when* things happen.
+"""
+import chainer
+import chainer.functions as F
+import chainer.links as L
+
+from tgan_music.errors import ConfigError
+from tgan_music.model.conditioning import flatten_steps, resample_time
+from tgan_music.registry import registry
+
+HEADS = ("score", "dot", "projection")
+
+
+def conv_out(n):
+    """Length after a k4 s2 p1 convolution."""
+    return (n + 2 - 4) // 2 + 1
+
+
+@registry("discriminator").register("tgan")
+class Discriminator(chainer.Chain):
+    """``forward(x, m=None)`` -> raw scores (N,); x is (N, C, T, H, W) in [-1, 1]."""
+
+    def __init__(self, frames, height, width, channels, conditioning="none", music_dims=16, *,
+                 head: str = "dot", per_step: bool = False, feature_dims: int = 128,
+                 widths: list = (64, 128, 256, 512), music_steps: int | None = None,
+                 init_scale: float = 0.01):
+        super().__init__()
+        if head not in HEADS:
+            raise ConfigError(f"model.discriminator.args.head {head!r}; allowed: {', '.join(HEADS)}")
+        conditional = conditioning != "none"
+        if conditional and head == "score":
+            raise ConfigError(f"model.discriminator.args.head 'score' ignores the music, but model.conditioning is "
+                              f"{conditioning!r}; use head dot or projection, or conditioning none")
+        if not conditional and head != "score":
+            raise ConfigError(f"model.discriminator.args.head {head!r} needs music, but model.conditioning is 'none'; "
+                              "use head score for the baseline TGAN")
+        self.head = head
+        self.per_step = per_step
+        self.conditional = conditional
+        self.music_dims = music_dims
+        self.music_steps = music_steps or frames
+        size = [frames, height, width]
+        for _ in widths:
+            size = [conv_out(s) for s in size]
+        if min(size) < 1:
+            raise ConfigError(f"clips of {frames}x{height}x{width} are too small for {len(widths)} stride-2 "
+                              "convolutions; use fewer model.discriminator.args.widths")
+        self.steps = size[0] if per_step else 1
+        kernel = (1 if per_step else size[0], size[1], size[2])
+        out_dims = 1 if head == "score" else feature_dims
+        w = chainer.initializers.Uniform(init_scale)
+        chans = [channels] + list(widths)
+        self.n_conv = len(widths)
+        with self.init_scope():
+            for i in range(self.n_conv):
+                setattr(self, f"c{i}", L.ConvolutionND(3, chans[i], chans[i + 1], 4, 2, 1, initialW=w))
+                if i > 0:
+                    setattr(self, f"bn{i}", L.BatchNormalization(chans[i + 1], use_beta=False))
+            self.c_out = L.ConvolutionND(3, chans[-1], out_dims, kernel, 1, 0, initialW=w)
+            if conditional:
+                music_in = music_dims if per_step else self.music_steps * music_dims
+                self.embed = L.Linear(music_in, feature_dims, nobias=True, initialW=w)   # V
+            if head == "projection":
+                self.psi = L.Linear(feature_dims, 1, initialW=w)
+
+    def features(self, x):
+        """phi: (N, K, S) with S = 1, or the remaining time steps when per_step."""
+        h = x
+        for i in range(self.n_conv):
+            h = self[f"c{i}"](h)
+            if i > 0:
+                h = self[f"bn{i}"](h)
+            h = F.leaky_relu(h, 0.2)
+        h = self.c_out(h)                                        # (N, K, S, 1, 1)
+        return F.reshape(h, h.shape[:3])
+
+    def music(self, m, n):
+        """V m: (N, K, S) matching the features' layout."""
+        m = chainer.as_array(m)
+        if self.per_step:
+            r = resample_time(m, self.steps)                     # (N, S, D)
+            v = self.embed(r.reshape(n * self.steps, -1))        # (N*S, K)
+            return F.transpose(F.reshape(v, (n, self.steps, -1)), (0, 2, 1))
+        v = self.embed(flatten_steps(m, self.music_steps))       # (N, K)
+        return F.expand_dims(v, 2)
+
+    def forward(self, x, m=None):
+        phi = self.features(x)                                   # (N, K, S)
+        n = phi.shape[0]
+        if self.head == "score":
+            return F.mean(F.reshape(phi, (n, -1)), axis=1)
+        if m is None:
+            raise ValueError(f"a discriminator with head {self.head!r} needs the music embedding")
+        score = F.sum(phi * self.music(m, n), axis=1)            # (N, S)
+        if self.head == "projection":
+            k = phi.shape[1]
+            flat = F.reshape(F.transpose(phi, (0, 2, 1)), (-1, k))
+            score = score + F.reshape(self.psi(flat), (n, -1))
+        return F.mean(score, axis=1)

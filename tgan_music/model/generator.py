@@ -1,0 +1,154 @@
+"""TGAN's generator (Saito et al. 2017) with optional music conditioning.
+
+Temporal generator: z0 -> 1-D deconvolutions -> z1(t), one latent per frame.
+Image generator: z0 (broadcast to every frame) and z1(t) each through Linear + BN + ReLU,
+concatenated on channels, then 2-D deconvolutions to a frame.
+
+Conditioning (one class, a flag):
+- ``none``: baseline TGAN.
+- ``global``: the seed's, the music embedding concatenated with the latent code z0
+  (the embedding resampled to ``music_steps`` steps and flattened).
+- ``per_frame``: the embedding resampled to T steps, step t concatenated with z1(t),
+  so that the image generator sees the music of its own frame and can learn timing.
+"""
+import chainer
+import chainer.functions as F
+import chainer.links as L
+import numpy as np
+
+from tgan_music.errors import ConfigError
+from tgan_music.model.conditioning import CONDITIONINGS, flatten_steps, resample_time
+from tgan_music.registry import registry
+
+
+def two_adic(n):
+    """Number of times n can be halved."""
+    k = 0
+    while n > 0 and n % 2 == 0:
+        n //= 2
+        k += 1
+    return k
+
+
+class TemporalGenerator(chainer.Chain):
+    """z0 (N, in_dims) -> z1 (N, z1_dims, T).
+
+    TGAN: k1 deconv to length 1, then k4 s2 p1 deconvs doubling the length (16 = 2^4).
+    For T with fewer factors of two (36 = 9 * 4) the first deconv has kernel T / 2^k and
+    the layers that cannot double use k3 s1 p1 (length kept). Every deconv has a bias;
+    the BNs have gamma only (as in TGAN, whose parameter counts this reproduces)."""
+
+    def __init__(self, in_dims, frames, z1_dims, widths, init_scale):
+        super().__init__()
+        n_up = len(widths)
+        doublings = min(n_up, two_adic(frames))
+        first_len = frames // 2 ** doublings
+        w = chainer.initializers.Uniform(init_scale)
+        self.frames = frames
+        self.z1_dims = z1_dims
+        chans = list(widths) + [z1_dims]
+        with self.init_scope():
+            self.dc0 = L.DeconvolutionND(1, in_dims, chans[0], first_len, 1, 0, initialW=w)
+            self.bn0 = L.BatchNormalization(chans[0], use_beta=False)
+            for i in range(n_up):
+                stride2 = i >= n_up - doublings
+                k, s, p = (4, 2, 1) if stride2 else (3, 1, 1)
+                setattr(self, f"dc{i + 1}", L.DeconvolutionND(1, chans[i], chans[i + 1], k, s, p, initialW=w))
+                if i < n_up - 1:
+                    setattr(self, f"bn{i + 1}", L.BatchNormalization(chans[i + 1], use_beta=False))
+        self.n_up = n_up
+
+    def forward(self, z0):
+        h = z0.reshape(z0.shape[0], z0.shape[1], 1)
+        h = F.relu(self.bn0(self.dc0(h)))
+        for i in range(1, self.n_up + 1):
+            h = self[f"dc{i}"](h)
+            h = F.tanh(h) if i == self.n_up else F.relu(self[f"bn{i}"](h))
+        return h
+
+
+class ImageGenerator(chainer.Chain):
+    """(z0 (M, z0_in), z1 (M, z1_in)) -> frames (M, C, H, W), M = N * T.
+
+    Both Linears and the doubling deconvs have no bias, the last k3 deconv has one;
+    the BNs have gamma and beta (TGAN)."""
+
+    def __init__(self, z0_in, z1_in, height, width, channels, widths, init_scale):
+        super().__init__()
+        n_double = len(widths) - 1
+        if height % 2 ** n_double or width % 2 ** n_double:
+            raise ConfigError(f"frames of {height}x{width} cannot be made by {n_double} doubling deconvolutions; "
+                              f"use sizes divisible by {2 ** n_double} or change model.generator.args.image_widths")
+        self.base = (height // 2 ** n_double, width // 2 ** n_double)
+        self.half = widths[0] // 2
+        feat = self.half * self.base[0] * self.base[1]
+        w = chainer.initializers.Uniform(init_scale)
+        self.n_double = n_double
+        with self.init_scope():
+            self.l0s = L.Linear(z0_in, feat, nobias=True, initialW=w)
+            self.l0f = L.Linear(z1_in, feat, nobias=True, initialW=w)
+            self.bn0s = L.BatchNormalization(feat)
+            self.bn0f = L.BatchNormalization(feat)
+            for i in range(n_double):
+                setattr(self, f"dc{i + 1}", L.Deconvolution2D(widths[i], widths[i + 1], 4, 2, 1, nobias=True,
+                                                              initialW=w))
+                setattr(self, f"bn{i + 1}", L.BatchNormalization(widths[i + 1]))
+            self.dc_out = L.Deconvolution2D(widths[-1], channels, 3, 1, 1, initialW=w)
+
+    def forward(self, z0, z1):
+        m = z0.shape[0]
+        hs = F.relu(self.bn0s(self.l0s(z0))).reshape(m, self.half, *self.base)
+        hf = F.relu(self.bn0f(self.l0f(z1))).reshape(m, self.half, *self.base)
+        h = F.concat((hs, hf), axis=1)
+        for i in range(1, self.n_double + 1):
+            h = F.relu(self[f"bn{i}"](self[f"dc{i}"](h)))
+        return F.tanh(self.dc_out(h))
+
+
+@registry("generator").register("tgan")
+class Generator(chainer.Chain):
+    """TGAN's video generator; ``forward(z0, m)`` -> (N, C, T, H, W) in [-1, 1].
+
+    Positional arguments come from the config's data/embedding/model sections."""
+
+    def __init__(self, frames, height, width, channels, conditioning="none", music_dims=16, *,
+                 z_dims: int = 100, z1_dims: int = 100,
+                 temporal_widths: list = (512, 256, 128, 128),
+                 image_widths: list = (512, 256, 128, 64, 32),
+                 music_steps: int | None = None,
+                 init_scale: float = 0.01):
+        super().__init__()
+        if conditioning not in CONDITIONINGS:
+            raise ConfigError(f"model.conditioning {conditioning!r}; allowed: {', '.join(CONDITIONINGS)}")
+        self.frames, self.height, self.width, self.channels = frames, height, width, channels
+        self.conditioning = conditioning
+        self.music_dims = music_dims
+        self.z_dims = z_dims
+        self.music_steps = music_steps or frames
+        z0_in = z_dims + (self.music_steps * music_dims if conditioning == "global" else 0)
+        z1_in = z1_dims + (music_dims if conditioning == "per_frame" else 0)
+        with self.init_scope():
+            self.temporal = TemporalGenerator(z0_in, frames, z1_dims, list(temporal_widths), init_scale)
+            self.image = ImageGenerator(z0_in, z1_in, height, width, channels, list(image_widths), init_scale)
+
+    def sample_z(self, n, rng):
+        """z0 ~ U(-1, 1), drawn on the host from ``rng`` (a numpy RandomState) for reproducibility."""
+        return rng.uniform(-1, 1, (n, self.z_dims)).astype(np.float32)
+
+    def forward(self, z0, m=None):
+        n, t = z0.shape[0], self.frames
+        if self.conditioning != "none":
+            if m is None:
+                raise ValueError(f"a generator with conditioning {self.conditioning!r} needs the music embedding")
+            m = chainer.as_array(m)
+        if self.conditioning == "global":
+            z0 = F.concat((z0, flatten_steps(m, self.music_steps)), axis=1)
+        z1 = self.temporal(z0)                                    # (N, z1, T)
+        z1 = F.transpose(z1, (0, 2, 1))                           # (N, T, z1)
+        if self.conditioning == "per_frame":
+            z1 = F.concat((z1, resample_time(m, t).astype(z1.dtype)), axis=2)
+        z1 = F.reshape(z1, (n * t, -1))
+        z0 = F.reshape(F.broadcast_to(F.expand_dims(z0, 1), (n, t, z0.shape[1])), (n * t, -1))
+        x = self.image(z0, z1)                                    # (N*T, C, H, W)
+        x = F.reshape(x, (n, t) + x.shape[1:])
+        return F.transpose(x, (0, 2, 1, 3, 4))
