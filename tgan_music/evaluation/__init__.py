@@ -1,1 +1,7 @@
-"""Evaluation: rhythm metrics on pixels, the tempo classifier, comparisons."""
+"""Evaluation: rhythm metrics on pixels, the tempo classifier, comparisons.
+
+Modules: motion (motion signal, kinematic beats), beats (music beats and tempo from audio or
+known ticks), tempo (a signal's dominant tempo, tempo agreement), rhythm (BAS, AV-Align,
+phase error), scoring (a clip set's metrics and their shuffled-audio chance level).
+"""
+from tgan_music.evaluation import scoring  # noqa: F401  (registers metric "rhythm")
