@@ -1,5 +1,5 @@
-"""`tgan-music describe CONFIG`."""
-from tgan_music.cli.common import add_config_arguments, load_config_from_args, not_built
+"""`tgan-music describe CONFIG`: parameter counts and layer output shapes, without training."""
+from tgan_music.cli.common import add_config_arguments, load_config_from_args
 
 HELP = "Print parameter counts and layer output shapes of a config's networks"
 
@@ -9,5 +9,6 @@ def add_arguments(parser):
 
 
 def run(args):
-    load_config_from_args(args)
-    not_built("describe", 5)
+    config = load_config_from_args(args)
+    from tgan_music.model.summary import format_summary, summarize
+    print(format_summary(config, summarize(config)))

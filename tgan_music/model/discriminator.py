@@ -98,7 +98,11 @@ class Discriminator(chainer.Chain):
         return F.expand_dims(v, 2)
 
     def forward(self, x, m=None):
-        phi = self.features(x)                                   # (N, K, S)
+        return self.score(self.features(x), m)
+
+    def score(self, phi, m=None):
+        """Scores (N,) of features ``phi`` (N, K, S) with music ``m``; real videos are scored
+        with their own and with mismatched music from one ``features`` pass."""
         n = phi.shape[0]
         if self.head == "score":
             return F.mean(F.reshape(phi, (n, -1)), axis=1)

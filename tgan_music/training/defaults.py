@@ -1,13 +1,21 @@
 """Config section ``train`` (TGAN's hyper-parameters are the defaults)."""
-from tgan_music.config.schema import Field
+from tgan_music.config.schema import Component, Field
 
 SCHEMA = {
     "batchsize": Field(int, 32),
     "iterations": Field(int, 100000),
     "optimizer": Field(str, "rmsprop", choices=("rmsprop", "adam")),
     "lr": Field(float, 5e-5),
+    "beta1": Field(float, 0.5, doc="Adam's beta1 (optimizer adam only)"),
+    "loss": Component("loss", "conditional_logistic", doc="wgan (TGAN), conditional_logistic (the seed), hinge"),
     "svc_freq": Field(int, 5, doc="singular value clipping every N iterations (0 = off)"),
     "log_interval": Field(int, 10),
     "snapshot_interval": Field(int, 1000),
-    "preview_interval": Field(int, 1000),
+    "snapshots_kept": Field(int, 2, doc="snapshots kept on disk (the newest ones)"),
+    "preview_interval": Field(int, 1000, doc="write a preview mp4 + PNG strip every N iterations (0 = off)"),
+    "preview_clips": Field(int, 2, doc="music clips in a preview (played one after the other)"),
+    "preview_samples": Field(int, 3, doc="generated samples per music clip in a preview (next to the real clip)"),
+    "metrics": Field(list, [], doc="evaluation metrics run during training: a list of {name, args} "
+                                   "of registry('metric')"),
+    "metrics_interval": Field(int, 0, doc="run train.metrics every N iterations (0 = only at the end)"),
 }

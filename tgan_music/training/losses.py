@@ -1,0 +1,54 @@
+"""GAN losses as plain functions, chosen by name (``train.loss``).
+
+Each takes the discriminator's raw scores: ``d_real`` (real video, its own music),
+``d_fake`` (generated video, the music it was made for) and ``d_mismatch`` (real video,
+music of another clip; None for unconditional models) and returns
+``(loss_dis, loss_gen)``, both minimised. Keyword-only arguments are config-settable.
+"""
+import chainer.functions as F
+
+from tgan_music.registry import registry
+
+
+def _mean(x):
+    return F.mean(x)
+
+
+@registry("loss").register("wgan")
+def wgan(d_real, d_fake, d_mismatch=None, *, mismatch_weight: float = 0.0):
+    """TGAN's WGAN loss: L_D = -E D(real) + E D(fake) [+ w E D(real, mismatched music)],
+    L_G = -E D(fake). SVC keeps D (roughly) 1-Lipschitz."""
+    loss_dis = -_mean(d_real) + _mean(d_fake)
+    if d_mismatch is not None and mismatch_weight:
+        loss_dis = loss_dis + mismatch_weight * _mean(d_mismatch)
+    return loss_dis, -_mean(d_fake)
+
+
+@registry("loss").register("conditional_logistic")
+def conditional_logistic(d_real, d_fake, d_mismatch=None, *, a: float = 1.0, b: float = 1.0):
+    """The seed's loss after Dai et al.: r = sigmoid(score); D maximises
+    log r(real, match) + a log(1 - r(fake)) + b log(1 - r(real, mismatch)), so real + matching
+    music -> 1, fake -> 0, real + mismatched music -> 0. G maximises log r(fake) (the
+    non-saturating form). Without music (d_mismatch None) it is the plain logistic GAN loss."""
+    # -log sigmoid(s) = softplus(-s); -log(1 - sigmoid(s)) = softplus(s)
+    loss_dis = _mean(F.softplus(-d_real)) + a * _mean(F.softplus(d_fake))
+    if d_mismatch is not None and b:
+        loss_dis = loss_dis + b * _mean(F.softplus(d_mismatch))
+    return loss_dis, _mean(F.softplus(-d_fake))
+
+
+@registry("loss").register("hinge")
+def hinge(d_real, d_fake, d_mismatch=None, *, mismatch_weight: float = 1.0):
+    """Hinge loss: L_D = E relu(1 - D(real)) + E relu(1 + D(fake)) [+ w E relu(1 + D(mismatch))],
+    L_G = -E D(fake)."""
+    loss_dis = _mean(F.relu(1.0 - d_real)) + _mean(F.relu(1.0 + d_fake))
+    if d_mismatch is not None and mismatch_weight:
+        loss_dis = loss_dis + mismatch_weight * _mean(F.relu(1.0 + d_mismatch))
+    return loss_dis, -_mean(d_fake)
+
+
+def build_loss(spec):
+    """The loss function of a ``{name, args}`` spec, with its args bound."""
+    import functools
+    fn = registry("loss").get(spec["name"], where="train.loss: ")
+    return functools.partial(fn, **(spec.get("args") or {}))
