@@ -5,8 +5,9 @@ PYTEST_ARGS ?=
 
 .PHONY: venv test test-all demo clean
 
+# The test suite includes a 2-process ChainerMN run, so it installs the mpi extra.
 venv:
-	@EXTRAS=test tools/bootstrap.sh
+	@EXTRAS=test,mpi tools/bootstrap.sh
 
 test: venv
 	$(PY) -m pytest -q $(PYTEST_ARGS)

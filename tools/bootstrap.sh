@@ -25,13 +25,18 @@ if [ ${#need_apt[@]} -gt 0 ]; then
 fi
 
 [ -x "$VENV/bin/python" ] || "$PY" -m venv "$VENV"
-# Re-install only when the package's requirements or the extras changed.
+# Re-install only when the requirements changed or an extra is missing (stamp: hash + extras).
 stamp="$VENV/.tgan-music-installed"
-want="$(cat setup.py tools/bootstrap.sh | sha256sum | cut -c1-16) $EXTRAS"
-if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+hash="$(cat setup.py tools/bootstrap.sh | sha256sum | cut -c1-16)"
+have_hash=""; have_extras=""
+[ -f "$stamp" ] && read -r have_hash have_extras < "$stamp" || true
+missing=0
+for e in ${EXTRAS//,/ }; do case ",$have_extras," in *",$e,"*) ;; *) missing=1;; esac; done
+if [ "$have_hash" != "$hash" ] || [ $missing = 1 ]; then
+  [ "$have_hash" = "$hash" ] && EXTRAS="$have_extras,$EXTRAS"
   echo "bootstrap: installing tgan-music[$EXTRAS] into $VENV" >&2
   "$VENV/bin/pip" install -q --disable-pip-version-check "setuptools<74" wheel "numpy>=1.26,<1.27"
   # chainer's sdist does not build in pip's isolated build environment.
   "$VENV/bin/pip" install -q --disable-pip-version-check --no-build-isolation -e ".[$EXTRAS]"
-  echo "$want" > "$stamp"
+  echo "$hash $EXTRAS" > "$stamp"
 fi
