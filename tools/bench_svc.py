@@ -1,0 +1,8 @@
+#!/usr/bin/env python
+"""Times singular value clipping of TGAN's discriminator: same as `tgan-music bench svc`."""
+import sys
+
+from tgan_music.benchmarks.svc import main
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
