@@ -22,10 +22,13 @@ def require_ffmpeg():
                             "or run `make test`, which installs it")
 
 
-def write_mp4(path, frames, fps, audio=None, sample_rate=None, *, crf=18, scale=1,
+def write_mp4(path, frames, fps, audio=None, sample_rate=None, *, audio_file=None, crf=18, scale=1,
               audio_bitrate="192k", preset="medium"):
     """Writes ``frames`` (T, H, W, 3) uint8 as an H.264 mp4 at ``fps``, with ``audio``
     (float32 (samples,) or (samples, channels)) muxed in as AAC when given.
+
+    ``audio_file=(path, start_seconds, duration_seconds)`` takes the sound instead from
+    that interval of a media file, keeping its own rate and channels (a song's stereo mix).
 
     ``scale`` > 1 upscales with Lanczos inside ffmpeg. Written to a temporary file
     first and renamed, so an existing ``path`` survives a failure."""
@@ -46,6 +49,11 @@ def write_mp4(path, frames, fps, audio=None, sample_rate=None, *, crf=18, scale=
         os.close(fd)
         soundfile.write(tmp_wav, np.asarray(audio, dtype=np.float32), int(sample_rate), subtype="FLOAT")
         cmd += ["-i", tmp_wav]
+    elif audio_file is not None:
+        src, start, duration = audio_file
+        # -ss/-t before -i cut the input itself; when transcoding ffmpeg decodes up to the
+        # exact start, so the sound starts at the sample of `start`.
+        cmd += ["-ss", f"{start:.6f}", "-t", f"{duration:.6f}", "-i", src]
     filters = []
     if scale != 1:
         filters.append(f"scale={w * scale}:{h * scale}:flags=lanczos")
@@ -53,7 +61,7 @@ def write_mp4(path, frames, fps, audio=None, sample_rate=None, *, crf=18, scale=
     filters.append("pad=ceil(iw/2)*2:ceil(ih/2)*2")
     cmd += ["-vf", ",".join(filters), "-c:v", "libx264", "-preset", preset, "-crf", str(crf),
             "-pix_fmt", "yuv420p", "-movflags", "+faststart"]
-    if audio is not None:
+    if audio is not None or audio_file is not None:
         cmd += ["-c:a", "aac", "-b:a", audio_bitrate, "-map", "0:v:0", "-map", "1:a:0"]
     cmd += [tmp_mp4]
     try:

@@ -25,19 +25,21 @@ def change_fps(frames, src_fps, dst_fps, method="blend"):
     return np.clip(out + 0.5, 0, 255).astype(np.uint8)
 
 
-def seam_report(frames, window):
+def seam_report(frames, hop, overlap=0):
     """Mean absolute frame difference across window seams vs within windows.
 
-    ``frames`` (T, H, W, C); seams are between frames k*window - 1 and k*window.
-    A ratio near 1 means the seams are as smooth as ordinary motion."""
+    Window w starts at frame w * hop; the transitions from frame w * hop - 1 through the
+    ``overlap`` cross-faded frames count as the seam (the whole change a seam makes is
+    spread over them). A ratio near 1 means seams look like ordinary motion."""
     f = np.asarray(frames, dtype=np.float32)
     diffs = np.abs(np.diff(f, axis=0)).mean(axis=(1, 2, 3))  # diffs[i] = |f[i+1] - f[i]|
-    seam_idx = np.arange(window - 1, len(diffs), window)
     mask = np.zeros(len(diffs), bool)
-    mask[seam_idx] = True
+    for start in range(hop, len(f), hop):
+        mask[start - 1:min(start + overlap, len(diffs))] = True
     within = float(diffs[~mask].mean()) if (~mask).any() else 0.0
     across = float(diffs[mask].mean()) if mask.any() else 0.0
-    return {"seam_mean_diff": across, "within_mean_diff": within, "seams": int(mask.sum()),
+    return {"seam_mean_diff": across, "within_mean_diff": within,
+            "seams": int(len(range(hop, len(f), hop))),
             "seam_ratio": across / within if within > 0 else (1.0 if across == 0 else float("inf"))}
 
 

@@ -1,0 +1,86 @@
+"""Loading a trained generator for generation: a result directory, a snapshot, or the shipped model.
+
+A result directory (written by ``tgan-music train``) holds ``config.yaml``, the newest
+``snapshot_iter_*.npz`` and ``embedding_stats.npz`` (the mean/std that standardised the
+music embeddings in training, which generation must apply too).
+"""
+import os
+
+import numpy as np
+
+from tgan_music.errors import UserError
+
+# The model that ships with the package (trained by `tgan-music train` on the metronome set).
+SHIPPED_MODEL = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "assets", "model")
+
+
+class TrainedGenerator:
+    """A generator with the config and the embedding statistics it was trained with."""
+
+    def __init__(self, config, gen, snapshot, mean=None, std=None):
+        self.config, self.gen, self.snapshot = config, gen, snapshot
+        self.mean, self.std = mean, std
+
+    @property
+    def conditioning(self):
+        return self.config["model"]["conditioning"]
+
+    def normalize(self, embeddings):
+        if self.mean is None or not self.config["embedding"].get("normalize", True):
+            return embeddings.astype(np.float32)
+        return ((embeddings - self.mean) / self.std).astype(np.float32)
+
+
+def _resolve(model):
+    """(result_dir, snapshot_path) for a directory, a snapshot file, or None (the shipped model)."""
+    from tgan_music.training.snapshot import latest_snapshot
+    if model is None:
+        if not os.path.isfile(os.path.join(SHIPPED_MODEL, "config.yaml")):
+            raise UserError("no model given and this install has no shipped model; pass --model RESULT_DIR "
+                            "(a directory written by `tgan-music train`) or a snapshot .npz")
+        model = SHIPPED_MODEL
+    if os.path.isdir(model):
+        snapshot = latest_snapshot(model)
+        if snapshot is None:
+            raise UserError(f"{model}: no snapshot_iter_*.npz in this directory; train it first "
+                            "(`tgan-music train CONFIG --out DIR`) or pass a snapshot file")
+        return model, snapshot
+    if os.path.isfile(model):
+        return os.path.dirname(os.path.abspath(model)), model
+    raise UserError(f"--model {model}: no such file or directory; pass a training result directory or a snapshot")
+
+
+def load_generator(model=None, device=None):
+    """The TrainedGenerator of ``model`` (None = the shipped model) on ``device``."""
+    import chainer
+
+    from tgan_music.config import load_config
+    from tgan_music.model.build import build_networks
+
+    result_dir, snapshot = _resolve(model)
+    config_path = os.path.join(result_dir, "config.yaml")
+    if not os.path.isfile(config_path):
+        raise UserError(f"{result_dir}: no config.yaml beside the snapshot; a model is a directory written "
+                        "by `tgan-music train` (config.yaml + snapshot_iter_*.npz)")
+    config = load_config(config_path)
+    gen, _ = build_networks(config)
+    try:
+        with np.load(snapshot) as npz:
+            keys = set(npz.files)
+        prefix = "updater/model:gen/" if any(k.startswith("updater/model:gen/") for k in keys) else ""
+        chainer.serializers.load_npz(snapshot, gen, path=prefix)
+    except (KeyError, ValueError, OSError) as e:
+        raise UserError(f"{snapshot}: does not hold the generator of {config_path} "
+                        f"({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}); "
+                        "pass the result directory it was trained in") from None
+    mean = std = None
+    stats_path = os.path.join(result_dir, "embedding_stats.npz")
+    if config["model"]["conditioning"] != "none" and config["embedding"].get("normalize", True):
+        if not os.path.isfile(stats_path):
+            raise UserError(f"{result_dir}: no embedding_stats.npz (the music statistics used in training); "
+                            "it is written by `tgan-music train`: re-run training for a few iterations to write it")
+        with np.load(stats_path) as s:
+            mean, std = s["mean"].astype(np.float32), s["std"].astype(np.float32)
+    if device is not None:
+        gen.to_device(device)
+    return TrainedGenerator(config, gen, snapshot, mean, std)

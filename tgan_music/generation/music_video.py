@@ -1,0 +1,125 @@
+"""A music video from a song: windows of music -> generator -> stitched frames -> mp4 with the song.
+
+Timing: output frame k (at the model's fps) is shown at k / fps seconds after ``start``
+and was generated from the window whose music covers that instant (see windows.py).
+The song's own audio, cut to [start, start + duration), is muxed in from t = 0.
+"""
+import json
+import os
+
+import numpy as np
+
+from tgan_music.errors import UserError
+from tgan_music.generation.frames import change_fps, contact_sheet, seam_report
+from tgan_music.generation.windows import WindowPlan
+
+MAX_SECONDS = 600.0  # 10 minutes: the longest song the command promises to handle
+
+
+def load_song(path, sample_rate, start=0.0, duration=None):
+    """(audio float32 mono at sample_rate for [start, start+duration), song_seconds)."""
+    from tgan_music.audio import load_audio
+    audio = load_audio(path, sample_rate)
+    total = len(audio) / sample_rate
+    if start < 0 or start >= total:
+        raise UserError(f"--start {start}: the song {path} is {total:.2f} s long; pick a start inside it")
+    if duration is not None and duration <= 0:
+        raise UserError(f"--duration {duration}: must be positive (seconds)")
+    end = total if duration is None else min(total, start + duration)
+    if end - start > MAX_SECONDS + 1e-6:
+        raise UserError(f"{path}: {end - start:.0f} s selected, more than {MAX_SECONDS:.0f} s; "
+                        "use --start/--duration to pick a segment of at most 10 minutes")
+    return audio[int(round(start * sample_rate)):int(round(end * sample_rate))], total
+
+
+def embed_windows(model, windows, checkpoint=None, device=None):
+    """Normalised music embeddings (count, frames, dims) of each window, with the model's encoder."""
+    from tgan_music.embedding.encoders import build_encoder, to_numpy
+    spec = dict(model.config["embedding"]["encoder"])
+    spec["args"] = dict(spec.get("args") or {})
+    if checkpoint is not None:
+        spec["args"]["checkpoint"] = checkpoint
+    encoder = build_encoder(spec, device)
+    emb = to_numpy(encoder.encode_batch(windows))
+    return model.normalize(np.asarray(emb, np.float32))
+
+
+def render_windows(model, embeddings, count, seed, device, batch=8, progress=None):
+    """Generated clips (count, T, H, W, 3) float32 in [0, 255], one scene: the same z0 in every window."""
+    import chainer
+
+    from tgan_music.video import to_uint8_frames
+    gen = model.gen
+    rng = np.random.RandomState(seed)
+    z0 = gen.sample_z(1, rng)
+    xp = gen.xp
+    out = []
+    with chainer.using_config("train", False), chainer.no_backprop_mode():
+        for s in range(0, count, batch):
+            n = min(batch, count - s)
+            z = xp.asarray(np.repeat(z0, n, axis=0))
+            m = None if embeddings is None else xp.asarray(embeddings[s:s + n])
+            video = gen(z, m).array
+            for v in video:
+                out.append(to_uint8_frames(v).astype(np.float32))
+            if progress is not None:
+                progress.update(n)
+    return np.stack(out)
+
+
+def generate_music_video(audio_path, out, *, model=None, start=0.0, duration=None, seed=0, variations=1,
+                         fps=None, fps_method="blend", scale=1, overlap=4, checkpoint=None, device=None,
+                         show_progress=True, log=print):
+    """Writes ``out`` (mp4) — and ``out`` with ``_v1``, ``_v2``... for variations — plus a contact
+    sheet PNG and a JSON report beside each. Returns the list of reports."""
+    from tqdm import tqdm
+
+    from tgan_music.generation.model import load_generator
+    from tgan_music.video import write_mp4
+
+    if not str(out).lower().endswith(".mp4"):
+        raise UserError(f"--out {out}: the output must be an .mp4 file")
+    trained = load_generator(model, device)
+    data = trained.config["data"]
+    model_fps, frames, rate = data["fps"], data["frames"], data["sample_rate"]
+    fps = fps or model_fps
+    audio, song_seconds = load_song(audio_path, rate, start, duration)
+    seconds = len(audio) / rate
+    clip_seconds = frames / model_fps
+    if seconds < clip_seconds:
+        log(f"note: {seconds:.2f} s of audio is shorter than one clip ({clip_seconds:.2f} s): "
+            "the music is padded with silence for the model; the video is as long as the audio")
+    if seconds <= 0:
+        raise UserError(f"{audio_path}: no audio in the selected segment")
+    plan = WindowPlan(len(audio), rate, model_fps, frames, min(overlap, frames - 1))
+    windows = plan.window_audio(audio)
+    embeddings = None
+    if trained.conditioning != "none":
+        embeddings = embed_windows(trained, windows, checkpoint, device)
+    reports = []
+    stem, ext = os.path.splitext(out)
+    for v in range(variations):
+        path = out if variations == 1 else f"{stem}_v{v + 1}{ext}"
+        bar = tqdm(total=plan.count, desc=f"generating {os.path.basename(path)}", unit="window",
+                   disable=not show_progress)
+        clips = render_windows(trained, embeddings, plan.count, seed + v, device, progress=bar)
+        bar.close()
+        video = plan.stitch(clips)
+        video = np.clip(video + 0.5, 0, 255).astype(np.uint8)
+        seams = seam_report(video, plan.hop, plan.overlap)
+        native = video
+        video = change_fps(video, model_fps, fps, fps_method)
+        write_mp4(path, video, fps, audio_file=(audio_path, start, seconds), scale=scale)
+        sheet = os.path.splitext(path)[0] + "_sheet.png"
+        contact_sheet(native, sheet, model_fps, label=f"{os.path.basename(audio_path)} from {start:.1f} s, "
+                      f"seed {seed + v}")
+        report = {"video": path, "contact_sheet": sheet, "audio": audio_path, "start": start,
+                  "seconds": seconds, "fps": fps, "fps_method": fps_method if fps != model_fps else "native",
+                  "model_fps": model_fps, "scale": scale, "frames": int(len(video)), "windows": plan.count,
+                  "window_overlap_frames": plan.overlap, "seed": seed + v, "model": trained.snapshot,
+                  "conditioning": trained.conditioning, "seams": seams}
+        with open(os.path.splitext(path)[0] + ".json", "w", encoding="utf-8") as f:
+            json.dump(report, f, indent=2)
+        reports.append(report)
+        log(f"wrote {path} ({seconds:.2f} s, {len(video)} frames at {fps} fps) and {sheet}")
+    return reports
