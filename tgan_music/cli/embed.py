@@ -1,12 +1,34 @@
-"""`tgan-music embed`."""
-from tgan_music.cli.common import not_built
+"""`tgan-music embed DATASET`: precompute the music embedding of every clip of a clip set."""
+from tgan_music.cli.common import add_device_argument
 
 HELP = "Precompute music embeddings for every clip of a dataset"
+DESCRIPTION = ("Writes one float32 (frames, dims) .npy per clip under DATASET/embeddings/<encoder-id>/ "
+               "with a manifest (encoder, weights SHA-256, rate, hop, dims, per-dimension mean/std). "
+               "Resumes an interrupted run; refuses to add to a cache made by other weights.")
 
 
 def add_arguments(parser):
-    pass
+    parser.add_argument("dataset", help="clip set directory (made by `tgan-music dataset ...`)")
+    parser.add_argument("--encoder", choices=("nsynth", "librosa"), default="nsynth",
+                        help="nsynth: Magenta's NSynth WaveNet encoder (needs --checkpoint); "
+                             "librosa: offline features, no checkpoint (default: nsynth)")
+    parser.add_argument("--checkpoint", default=None, metavar="CKPT",
+                        help="NSynth weights: the TF prefix .../model.ckpt-200000 (from Magenta's "
+                             "wavenet-ckpt.tar) or a .npz from tools/convert_nsynth_checkpoint.py")
+    parser.add_argument("--batch-size", type=int, default=8, help="clips encoded per step (default 8)")
+    add_device_argument(parser)
 
 
 def run(args):
-    not_built("embed", 4)
+    from tgan_music.device import select_device
+    from tgan_music.embedding.cache import embed_dataset
+    from tgan_music.embedding.encoders import build_encoder
+
+    if args.encoder == "librosa" and args.checkpoint:
+        print("note: --checkpoint is ignored by --encoder librosa")
+    spec = {"name": args.encoder, "args": {"checkpoint": args.checkpoint} if args.encoder == "nsynth" else {}}
+    device = select_device(args.device)
+    encoder = build_encoder(spec, device=device)
+    cache = embed_dataset(args.dataset, encoder, args.encoder, batch_size=args.batch_size)
+    print(f"{cache.directory}: {len(cache)} clips, {cache.dims} dims at {cache.frame_rate:g} frames/s "
+          f"(encoder {cache.encoder_id})")

@@ -1,0 +1,43 @@
+"""The music encoders as registry components, and ``build_encoder(spec)``.
+
+Every encoder has ``encoder_id`` (names its cache directory), ``dims``, ``frame_rate`` (31.25),
+``sample_rate`` (16000), ``hop`` (512), ``weights_sha256()`` (None without weights),
+``encode(audio (N,)) -> float32 (frames, dims)`` (long audio in bounded memory) and
+``encode_batch(audio (B, N)) -> (B, frames, dims)``.
+"""
+from tgan_music.registry import registry
+
+
+@registry("encoder").register("nsynth")
+def nsynth(*, checkpoint: str = None):
+    """Magenta's NSynth WaveNet encoder (h512_bo16); ``checkpoint``: the TF prefix
+    (``.../model.ckpt-200000``) or a converted .npz."""
+    from tgan_music.embedding.checkpoint import load_nsynth
+    return load_nsynth(checkpoint)
+
+
+@registry("encoder").register("librosa")
+def librosa(*, checkpoint: str = None):
+    """Offline librosa features (onset strength, energies, centroid, chroma).
+
+    ``checkpoint`` is accepted and ignored, so that ``--set embedding.encoder.name=librosa``
+    works on a config whose args still hold the NSynth default ``checkpoint: null``."""
+    from tgan_music.embedding.librosa_features import LibrosaEncoder
+    return LibrosaEncoder()
+
+
+def build_encoder(spec, device=None):
+    """The encoder of a config's ``{"name": ..., "args": {...}}`` (or a plain name), on ``device``
+    (a chainer device; None = CPU). UserError with what to do when its weights are missing."""
+    if isinstance(spec, str):
+        spec = {"name": spec, "args": {}}
+    encoder = registry("encoder").build(spec, where="embedding.encoder: ")
+    if device is not None:
+        encoder.to_device(device)
+    return encoder
+
+
+def to_numpy(array):
+    """A device array as numpy (no-op on the CPU)."""
+    import chainer
+    return chainer.backends.cuda.to_cpu(array)
