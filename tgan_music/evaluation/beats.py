@@ -87,3 +87,33 @@ def music_beats(audio, sample_rate, *, source="beats", ticks=None):
         tempo, beats = tracked_beats(audio, sample_rate)
         return beats, tempo
     raise UserError(f"unknown audio beat source {source!r}; allowed: {', '.join(AUDIO_BEAT_SOURCES)}")
+
+
+def ticks_from_swing(tempo_bpm, phase, seconds, margin=1.0):
+    """Tick times (s from the clip start) of a metronome at constant ``tempo_bpm`` whose swing
+    phase at the start is ``phase`` (radians, arm angle = amplitude * sin(phase), as in
+    tgan_music.data.metronome): a tick sounds at each extreme, phase = pi/2 + m*pi.
+    Ticks up to ``margin`` seconds outside the clip are kept: a motion beat near an edge
+    is scored against its true nearest tick."""
+    rate = np.pi * tempo_bpm / 60.0  # radians per second: half a swing cycle per beat
+    first = np.ceil((phase + rate * -margin - np.pi / 2) / np.pi)
+    last = np.floor((phase + rate * (seconds + margin) - np.pi / 2) / np.pi)
+    m = np.arange(first, last + 1)
+    return (np.pi / 2 + np.pi * m - phase) / rate
+
+
+def clip_ticks(row, seconds, margin=1.0):
+    """Known tick times (s from the clip start) of a clip-set manifest row, or None.
+
+    Read from the source's ground-truth JSON when it is still beside the source video (exact,
+    even where the tempo changes inside the clip); else rebuilt from the row's ``tempo_bpm``
+    and start ``phase`` (constant tempo assumed); None for clips without ground truth."""
+    from tgan_music.data.metronome import read_ground_truth
+    source = row.get("source")
+    truth = read_ground_truth(source) if source else None
+    if truth is not None and truth.get("tick_times"):
+        ticks = np.asarray(truth["tick_times"], dtype=np.float64) - float(row["start"])
+        return ticks[(ticks >= -margin) & (ticks <= seconds + margin)]
+    if row.get("tempo_bpm") is None or row.get("phase") is None:
+        return None
+    return ticks_from_swing(float(row["tempo_bpm"]), float(row["phase"]), seconds, margin)

@@ -1,14 +1,25 @@
 """Motion on pixels: a per-frame motion signal and its kinematic beats (local minima).
 
-The signal is the mean absolute difference between consecutive (grey) frames. Difference
-``k`` measures the motion between frames ``k`` and ``k + 1``, so it is stamped at the
-half-frame time ``(k + 0.5) / fps``; frame ``k`` is taken to show the scene at ``k / fps``.
+The signal at frame ``k`` is the mean absolute change between frames ``k - 1`` and ``k + 1``
+(blurred, grey, above a noise floor), stamped at ``k / fps``. Why these choices, measured on
+rendered metronome clips (docs/metrics.md):
 
-A kinematic beat is where the motion stops and turns (the speed goes through zero).
-Near such a turning point the speed is V-shaped in time (the velocity crosses zero
-linearly), so the minimum is refined below one frame by fitting a V through the sampled
-minimum and its two neighbours. At 12 fps a beat at 180 BPM is only 4 frames long, which
-is why nothing is smoothed by default and the sub-frame fit matters.
+- a two-frame central difference: for a swinging arm it has the exact shape of the speed,
+  and it spans the same source time at every frame when a 30 fps video was resampled to
+  12 fps (consecutive frames there alternate 67 and 100 ms apart, which makes a one-frame
+  difference zig-zag at the Nyquist rate);
+- a spatial blur of a few pixels: a thin moving arm changes a number of pixels that
+  saturates once it moves more than its own width per frame; blurred, it stays about
+  proportional to the distance moved;
+- a noise floor (a multiple of the median change, i.e. of the sensor/codec noise, since most
+  pixels do not move) subtracted from every pixel's change, so noise does not add up over
+  the many still pixels.
+
+A kinematic beat is where the motion stops and turns (the speed goes through zero). Near
+such a turning point the speed is V-shaped in time (the velocity crosses zero linearly), so
+the minimum is refined below one frame by fitting a V through the sampled minimum and its
+two neighbours. At 12 fps a beat at 180 BPM is only 4 frames long, which is why nothing is
+smoothed in time by default and the sub-frame fit matters.
 """
 from dataclasses import dataclass
 
@@ -47,25 +58,29 @@ def to_grey(video):
     raise UserError(f"video with {channels} channels; expected 1, 3 or 4 (channels last)")
 
 
-def motion_signal(video, fps, *, blur_pixels=1.0, smooth_seconds=0.0):
-    """The motion signal of one clip: mean |frame[k+1] - frame[k]| over pixels.
+def motion_signal(video, fps, *, blur_pixels=4.0, noise_floor=3.0, smooth_seconds=0.0):
+    """The motion signal of one clip (see the module docstring), one value per inner frame.
 
-    ``blur_pixels`` blurs each frame a little first so a thin moving edge changes more pixels
-    in proportion to how far it moved (sharp thin objects saturate frame differences), and
-    pixel noise averages out. ``smooth_seconds`` (0 = off) smooths the signal in time.
+    ``blur_pixels``: spatial Gaussian sigma (pixels at 96x128); ``noise_floor``: multiple of
+    the median per-pixel change subtracted from every change (0 = off); ``smooth_seconds``
+    (0 = off): temporal smoothing of the signal.
     """
     grey = to_grey(video)
     if grey.shape[0] < 3:
         raise UserError(f"video of {grey.shape[0]} frames is too short for a motion signal; need >= 3")
     if blur_pixels > 0:
         grey = scipy.ndimage.gaussian_filter(grey, sigma=(0, blur_pixels, blur_pixels))
-    values = np.abs(np.diff(grey, axis=0)).mean(axis=(1, 2))
+    change = np.abs(grey[2:] - grey[:-2])
+    if noise_floor > 0:
+        floor = noise_floor * np.median(change.reshape(change.shape[0], -1), axis=1)
+        change = np.maximum(change - floor[:, None, None], 0.0)
+    values = change.mean(axis=(1, 2))
     if smooth_seconds > 0:
         values = scipy.ndimage.gaussian_filter1d(values, smooth_seconds * fps, mode="nearest")
-    times = (np.arange(values.size) + 0.5) / fps
+    times = np.arange(1, values.size + 1) / fps
     # "Static" relative to the video's own brightness range, so uint8 and float videos agree.
     scale = float(grey.max() - grey.min())
-    static = scale == 0 or float(values.max() - values.min()) < 1e-4 * scale
+    static = scale == 0 or float(values.max()) < 1e-4 * scale
     return MotionSignal(times=times, values=values, fps=float(fps), static=static)
 
 
@@ -77,7 +92,7 @@ def refine_minimum_v(left, centre, right):
     return float(np.clip((left - right) / (2.0 * rise), -0.5, 0.5))
 
 
-def kinematic_beats(motion, *, prominence=0.1):
+def kinematic_beats(motion, *, prominence=0.2):
     """Times (s) of the local minima of a MotionSignal: where the motion stops and turns.
 
     A minimum counts when it is at least ``prominence`` x (max - min of the signal) below the
@@ -95,7 +110,7 @@ def kinematic_beats(motion, *, prominence=0.1):
     return np.asarray(beats, dtype=np.float64)
 
 
-def motion_peaks(motion, *, prominence=0.1):
+def motion_peaks(motion, *, prominence=0.2):
     """Times (s) of the local maxima of a MotionSignal (the events of AV-Align, TempoTokens)."""
     values = motion.values
     if motion.static or values.size < 3:

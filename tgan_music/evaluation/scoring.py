@@ -40,14 +40,16 @@ class AudioRhythm:
 class RhythmSettings:
     sigma_seconds: float = 0.05
     audio_beats: str = "auto"
-    prominence: float = 0.1
-    blur_pixels: float = 1.0
+    prominence: float = 0.2
+    blur_pixels: float = 4.0
+    noise_floor: float = 3.0
     min_bpm: float = 30.0
     max_bpm: float = 300.0
 
 
 def analyse_video(video, fps, settings):
-    signal = motion_mod.motion_signal(video, fps, blur_pixels=settings.blur_pixels)
+    signal = motion_mod.motion_signal(video, fps, blur_pixels=settings.blur_pixels,
+                                      noise_floor=settings.noise_floor)
     return VideoRhythm(
         beats=motion_mod.kinematic_beats(signal, prominence=settings.prominence),
         peaks=motion_mod.motion_peaks(signal, prominence=settings.prominence),
@@ -172,7 +174,8 @@ class RhythmMetrics:
     """The rhythm metrics as a configurable component: ``metrics(videos, audios, fps, rate, ...)``."""
 
     def __init__(self, *, sigma_seconds: float = 0.05, audio_beats: str = "auto",
-                 prominence: float = 0.1, blur_pixels: float = 1.0, min_bpm: float = 30.0,
+                 prominence: float = 0.2, blur_pixels: float = 4.0, noise_floor: float = 3.0,
+                 min_bpm: float = 30.0,
                  max_bpm: float = 300.0, shuffle_rounds: int = 3, seed: int = 0):
         if audio_beats not in ("auto",) + beats_mod.AUDIO_BEAT_SOURCES:
             raise UserError(f"unknown audio_beats {audio_beats!r}; allowed: auto, "
@@ -181,6 +184,7 @@ class RhythmMetrics:
             raise UserError(f"sigma_seconds={sigma_seconds} must be > 0 (seconds)")
         self.settings = RhythmSettings(sigma_seconds=sigma_seconds, audio_beats=audio_beats,
                                        prominence=prominence, blur_pixels=blur_pixels,
+                                       noise_floor=noise_floor,
                                        min_bpm=min_bpm, max_bpm=max_bpm)
         self.shuffle_rounds = shuffle_rounds
         self.seed = seed
@@ -189,3 +193,20 @@ class RhythmMetrics:
         return score_clips(videos, audios, fps, sample_rate, ticks=ticks, tempi=tempi,
                            settings=self.settings, shuffle_rounds=self.shuffle_rounds,
                            seed=self.seed, progress=progress)
+
+
+def score_clip_set(root, *, clips=None, settings=None, shuffle_rounds=3, seed=0, progress=True):
+    """score_clips on the clips of a clip set directory (all, or the indices ``clips``), with the
+    known ticks and tempo of metronome clips (tgan_music.evaluation.beats.clip_ticks)."""
+    from tgan_music.data.storage import ClipStore
+    store = ClipStore(root)
+    clips = range(len(store)) if clips is None else clips
+    geometry = store.geometry
+    seconds = geometry["frames"] / geometry["fps"]
+    rows = [store.rows[c] for c in clips]
+    return score_clips(
+        [store.video(c) for c in clips], [store.audio(c) for c in clips],
+        geometry["fps"], geometry["sample_rate"],
+        ticks=[beats_mod.clip_ticks(row, seconds) for row in rows],
+        tempi=[row.get("tempo_bpm") for row in rows],
+        settings=settings, shuffle_rounds=shuffle_rounds, seed=seed, progress=progress)
