@@ -43,7 +43,7 @@ def test_shuffled_pairs_never_pair_a_clip_with_itself():
 def test_audio_only_metrics_without_ground_truth(pendulum, ticks, clicks):
     videos, audios, _ = make_clips(pendulum, ticks, clicks)
     metric = registry("metric").build({"name": "rhythm", "args": {"audio_beats": "onsets"}})
-    result = metric(videos[:3], audios[:3], 12, 16000)
+    result = metric.score(videos[:3], audios[:3], 12, 16000)
     assert "phase_error" not in result["real"]
     assert result["real"]["bas_fact"]["mean"] > 0.8
     assert result["real"]["tempo_acc8"]["mean"] == 1.0
@@ -55,3 +55,18 @@ def test_bad_arguments_are_user_errors():
         scoring.RhythmMetrics(audio_beats="magic")
     with pytest.raises(UserError, match="one audio per video"):
         scoring.score_clips([np.zeros((4, 8, 8, 3))], [], 12, 16000)
+
+
+def test_config_section_builds_the_metric():
+    from tgan_music.config import load_config
+    evaluate = load_config(None, ["evaluate.bas_sigma_seconds=0.08", "evaluate.audio_beats=onsets"])["evaluate"]
+    metric = scoring.rhythm_metrics_from_config(evaluate)
+    assert metric.settings.sigma_seconds == 0.08 and metric.settings.audio_beats == "onsets"
+
+
+def test_channels_last_matches_the_dataset_layout(pendulum):
+    video = pendulum(90.0)
+    generator_layout = (video.transpose(3, 0, 1, 2).astype(np.float32) / 127.5 - 1)[None]
+    clip = scoring.channels_last(generator_layout)[0]
+    assert clip.shape == video.shape
+    np.testing.assert_allclose((clip + 1) * 127.5, video, atol=1e-3)

@@ -169,14 +169,29 @@ def score_clips(videos, audios, fps, sample_rate, *, ticks=None, tempi=None, set
     return result
 
 
+def channels_last(videos):
+    """Generator/dataset layout (n, C, T, H, W) -> a list of (T, H, W, C) clips for the metrics."""
+    return [np.moveaxis(np.asarray(v), 0, -1) for v in videos]
+
+
+DEFAULT_KEYS = ("bas_fact", "bas_bailando", "av_align", "tempo_acc8", "phase_error")
+
+
 @registry("metric").register("rhythm")
 class RhythmMetrics:
-    """The rhythm metrics as a configurable component: ``metrics(videos, audios, fps, rate, ...)``."""
+    """The rhythm metrics as a configurable component.
+
+    In ``train.metrics`` (training's metrics hook) it is called with an EvaluationContext:
+    it generates ``samples`` clips for the music of the first dataset examples, scores each
+    generated video against its conditioning music (ticks and tempo from the manifest) and
+    returns the means of ``keys``, plus ``<key>_shuffled`` (the chance level) when ``shuffled``.
+    ``score(videos, audios, ...)`` is the same on clips already at hand.
+    """
 
     def __init__(self, *, sigma_seconds: float = 0.05, audio_beats: str = "auto",
                  prominence: float = 0.2, blur_pixels: float = 4.0, noise_floor: float = 3.0,
-                 min_bpm: float = 30.0,
-                 max_bpm: float = 300.0, shuffle_rounds: int = 3, seed: int = 0):
+                 min_bpm: float = 30.0, max_bpm: float = 300.0, shuffle_rounds: int = 3,
+                 seed: int = 0, samples: int = 16, keys: list = DEFAULT_KEYS, shuffled: bool = True):
         if audio_beats not in ("auto",) + beats_mod.AUDIO_BEAT_SOURCES:
             raise UserError(f"unknown audio_beats {audio_beats!r}; allowed: auto, "
                             f"{', '.join(beats_mod.AUDIO_BEAT_SOURCES)}")
@@ -184,29 +199,41 @@ class RhythmMetrics:
             raise UserError(f"sigma_seconds={sigma_seconds} must be > 0 (seconds)")
         self.settings = RhythmSettings(sigma_seconds=sigma_seconds, audio_beats=audio_beats,
                                        prominence=prominence, blur_pixels=blur_pixels,
-                                       noise_floor=noise_floor,
-                                       min_bpm=min_bpm, max_bpm=max_bpm)
+                                       noise_floor=noise_floor, min_bpm=min_bpm, max_bpm=max_bpm)
         self.shuffle_rounds = shuffle_rounds
         self.seed = seed
+        self.samples = samples
+        self.keys = tuple(keys)
+        self.shuffled = shuffled
 
-    def __call__(self, videos, audios, fps, sample_rate, *, ticks=None, tempi=None, progress=False):
+    def score(self, videos, audios, fps, sample_rate, *, ticks=None, tempi=None, progress=False):
+        """score_clips with these settings (videos (T, H, W, C) each)."""
         return score_clips(videos, audios, fps, sample_rate, ticks=ticks, tempi=tempi,
-                           settings=self.settings, shuffle_rounds=self.shuffle_rounds,
+                           settings=self.settings, shuffle_rounds=self.shuffle_rounds if self.shuffled else 0,
                            seed=self.seed, progress=progress)
 
+    def __call__(self, context):
+        data = context.config["data"]
+        videos, indices = context.sample(self.samples, seed=self.seed)
+        dataset = context.dataset
+        seconds = data["frames"] / data["fps"]
+        rows = [dataset.row(int(i)) for i in indices]
+        result = self.score(channels_last(videos), [dataset.audio(int(i)) for i in indices],
+                            data["fps"], data["sample_rate"],
+                            ticks=[beats_mod.clip_ticks(row, seconds) for row in rows],
+                            tempi=[row.get("tempo_bpm") for row in rows])
+        values = {}
+        for key in self.keys:
+            for part, suffix in (("real", ""), ("shuffled", "_shuffled")):
+                if key in result.get(part, {}):
+                    values[key + suffix] = result[part][key]["mean"]
+        return values
 
-def score_clip_set(root, *, clips=None, settings=None, shuffle_rounds=3, seed=0, progress=True):
-    """score_clips on the clips of a clip set directory (all, or the indices ``clips``), with the
-    known ticks and tempo of metronome clips (tgan_music.evaluation.beats.clip_ticks)."""
-    from tgan_music.data.storage import ClipStore
-    store = ClipStore(root)
-    clips = range(len(store)) if clips is None else clips
-    geometry = store.geometry
-    seconds = geometry["frames"] / geometry["fps"]
-    rows = [store.rows[c] for c in clips]
-    return score_clips(
-        [store.video(c) for c in clips], [store.audio(c) for c in clips],
-        geometry["fps"], geometry["sample_rate"],
-        ticks=[beats_mod.clip_ticks(row, seconds) for row in rows],
-        tempi=[row.get("tempo_bpm") for row in rows],
-        settings=settings, shuffle_rounds=shuffle_rounds, seed=seed, progress=progress)
+
+def rhythm_metrics_from_config(evaluate):
+    """RhythmMetrics from the ``evaluate`` config section (tgan_music/evaluation/defaults.py)."""
+    return RhythmMetrics(
+        sigma_seconds=evaluate["bas_sigma_seconds"], audio_beats=evaluate["audio_beats"],
+        prominence=evaluate["beat_prominence"], blur_pixels=evaluate["motion_blur_pixels"],
+        noise_floor=evaluate["motion_noise_floor"], shuffle_rounds=evaluate["shuffle_rounds"],
+        seed=evaluate["seed"])
