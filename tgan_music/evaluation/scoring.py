@@ -169,6 +169,23 @@ def score_clips(videos, audios, fps, sample_rate, *, ticks=None, tempi=None, set
     return result
 
 
+def score_clip_set(root, *, clips=None, settings=None, shuffle_rounds=3, seed=0, progress=True):
+    """score_clips on the clips of a clip set directory (all, or the indices ``clips``), with the
+    known ticks and tempo of metronome clips (tgan_music.evaluation.beats.clip_ticks)."""
+    from tgan_music.data.storage import ClipStore
+    store = ClipStore(root)
+    clips = range(len(store)) if clips is None else clips
+    geometry = store.geometry
+    seconds = geometry["frames"] / geometry["fps"]
+    rows = [store.rows[c] for c in clips]
+    return score_clips(
+        [store.video(c) for c in clips], [store.audio(c) for c in clips],
+        geometry["fps"], geometry["sample_rate"],
+        ticks=[beats_mod.clip_ticks(row, seconds) for row in rows],
+        tempi=[row.get("tempo_bpm") for row in rows],
+        settings=settings, shuffle_rounds=shuffle_rounds, seed=seed, progress=progress)
+
+
 def channels_last(videos):
     """Generator/dataset layout (n, C, T, H, W) -> a list of (T, H, W, C) clips for the metrics."""
     return [np.moveaxis(np.asarray(v), 0, -1) for v in videos]
