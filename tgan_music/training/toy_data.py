@@ -97,6 +97,10 @@ class SyntheticClips:
     def audio(self, i):
         return self.audios[i]
 
+    def row(self, i):
+        """A manifest-like row (tempo known; phase left unknown: its convention is the clip set's)."""
+        return {"clip": i, "source_key": f"synthetic{i}", "start": 0.0, "tempo_bpm": self.tempos[i], "phase": None}
+
     def __getitem__(self, i):
         if isinstance(i, slice):
             return [self[j] for j in range(*i.indices(len(self)))]

@@ -1,0 +1,91 @@
+"""Generator and discriminator: shapes, conditioning paths, configuration errors."""
+import chainer
+import numpy as np
+import pytest
+
+from tgan_music.errors import ConfigError
+from tgan_music.model.conditioning import area_weights, resample_time
+from tgan_music.model.discriminator import Discriminator
+from tgan_music.model.generator import Generator
+
+TINY_G = dict(z_dims=6, z1_dims=5, temporal_widths=[8, 8], image_widths=[16, 8, 4])
+TINY_D = dict(widths=[4, 8], feature_dims=6)
+
+
+def music(n, frames=20, dims=3, seed=0):
+    return np.random.RandomState(seed).randn(n, frames, dims).astype(np.float32)
+
+
+def test_area_weights_average_and_align():
+    w = area_weights(93, 36)
+    assert w.shape == (36, 93)
+    np.testing.assert_allclose(w.sum(axis=1), 1, rtol=1e-6)
+    m = music(2, 93)
+    np.testing.assert_allclose(resample_time(m, 1)[:, 0], m.mean(axis=1), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(resample_time(m, 93), m, rtol=1e-5, atol=1e-6)
+    # The first output step only reads the start of the sequence.
+    assert w[0, :3].sum() == pytest.approx(1.0) and w[0, 3:].sum() == 0
+
+
+@pytest.mark.parametrize("frames", [4, 6, 12, 16])
+@pytest.mark.parametrize("conditioning", ["none", "global", "per_frame"])
+def test_generator_shapes(frames, conditioning):
+    g = Generator(frames, 8, 12, 3, conditioning, 3, **TINY_G)
+    z = g.sample_z(2, np.random.RandomState(0))
+    x = g(z, music(2) if conditioning != "none" else None)
+    assert x.shape == (2, 3, frames, 8, 12)
+    assert float(abs(x.array).max()) <= 1.0
+
+
+@pytest.mark.parametrize("conditioning,head,per_step", [
+    ("none", "score", False), ("global", "dot", False), ("global", "dot", True),
+    ("per_frame", "projection", False), ("per_frame", "projection", True)])
+def test_discriminator_shapes_and_music_dependence(conditioning, head, per_step):
+    d = Discriminator(8, 16, 16, 3, conditioning, 3, head=head, per_step=per_step, **TINY_D)
+    x = np.random.RandomState(1).uniform(-1, 1, (2, 3, 8, 16, 16)).astype(np.float32)
+    with chainer.using_config("train", False):
+        y = d(x, music(2) if conditioning != "none" else None)
+        assert y.shape == (2,)
+        if conditioning != "none":
+            y2 = d(x, music(2, seed=5))
+            assert not np.allclose(y.array, y2.array), "the score must depend on the music"
+
+
+def test_generator_global_conditioning_changes_every_frame():
+    g = Generator(8, 8, 8, 3, "global", 3, **TINY_G, init_scale=0.3)
+    z = g.sample_z(2, np.random.RandomState(0))
+    with chainer.using_config("train", False), chainer.no_backprop_mode():
+        a, b = g(z, music(2)).array, g(z, music(2, seed=1)).array
+    assert (np.abs(a - b).max(axis=(0, 1, 3, 4)) > 1e-6).all()
+
+
+def test_generator_per_frame_conditioning_is_local_in_time():
+    # In test mode each frame sees only its own music step: changing the music of the
+    # first frame's time span changes frame 0 and no other frame.
+    g = Generator(8, 8, 8, 3, "per_frame", 3, **TINY_G, init_scale=0.3)
+    z = g.sample_z(2, np.random.RandomState(0))
+    m = music(2, frames=16)
+    m2 = m.copy()
+    m2[:, :2] += 3.0                     # 16 embedding frames over 8 video frames: 2 per frame
+    with chainer.using_config("train", False), chainer.no_backprop_mode():
+        diff = np.abs(g(z, m).array - g(z, m2).array).max(axis=(0, 1, 3, 4))
+    assert diff[0] > 1e-4
+    np.testing.assert_array_equal(diff[1:], 0)
+
+
+def test_generator_ignores_music_without_conditioning():
+    g = Generator(4, 8, 8, 3, "none", 3, **TINY_G)
+    z = g.sample_z(1, np.random.RandomState(0))
+    with chainer.using_config("train", False), chainer.no_backprop_mode():
+        np.testing.assert_array_equal(g(z, None).array, g(z, music(1)).array)
+
+
+def test_configuration_errors_are_user_errors():
+    with pytest.raises(ConfigError, match="head 'score' ignores the music"):
+        Discriminator(8, 16, 16, 3, "global", 3, head="score")
+    with pytest.raises(ConfigError, match="needs music"):
+        Discriminator(8, 16, 16, 3, "none", 3, head="dot")
+    with pytest.raises(ConfigError, match="divisible by 16"):
+        Generator(16, 60, 64, 3, "none", 3)
+    with pytest.raises(ConfigError, match="too small"):
+        Discriminator(2, 16, 16, 3, "none", 3, head="score", widths=[4, 8, 16])

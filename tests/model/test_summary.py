@@ -1,0 +1,29 @@
+"""`tgan-music describe`: parameter counts (TGAN's originals) and layer output shapes."""
+import os
+
+from tgan_music.cli import main
+from tgan_music.config import load_config
+from tgan_music.model.summary import summarize
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+UCF = os.path.join(REPO, "experiments", "tgan_ucf101.yaml")
+
+
+def test_ucf101_config_has_tgans_parameter_counts():
+    s = summarize(load_config(UCF))
+    assert s["generator"]["parts"] == {"temporal": 825_444, "image": 3_622_691}
+    assert s["discriminator"]["params"] == 11_032_385
+    assert s["generator"]["output"] == (1, 3, 16, 64, 64)
+    layers = {path: shape for path, _, shape, _ in s["discriminator"]["layers"]}
+    assert layers["/c3"] == (1, 512, 1, 4, 4)
+    assert s["discriminator"]["output"] == (1,)
+    # per-layer counts add up to the total
+    assert sum(r[3] for r in s["generator"]["layers"]) == 825_444 + 3_622_691
+
+
+def test_describe_command_prints_counts_and_shapes(capsys):
+    assert main(["describe", UCF]) == 0
+    out = capsys.readouterr().out
+    for text in ("temporal generator: 825,444 parameters", "image generator: 3,622,691 parameters",
+                 "discriminator (tgan): 11,032,385 parameters", "/temporal/dc4", "100x16", "32x64x64"):
+        assert text in out
