@@ -108,8 +108,8 @@ def train(config, out, device=None, *, embeddings=None, dataset=None, quiet=Fals
     the last good snapshot."""
     from tgan_music.results import write_run_info
     device = device or chainer.get_device("@numpy")
-    os.makedirs(out, exist_ok=True)
     trainer, parts = build_trainer(config, out, device, embeddings=embeddings, dataset=dataset, quiet=quiet)
+    os.makedirs(out, exist_ok=True)
     resumed = resume(trainer, out)
     write_run_info(out, config, {"device": str(device), "resumed_from": resumed})
     if resumed and not quiet:
