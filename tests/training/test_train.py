@@ -130,3 +130,22 @@ def test_train_command_reports_bad_config_in_one_line(write_config, tmp_path):
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1 and "head 'dot' needs music" in done.stderr
+
+
+def test_discriminator_is_clipped_every_svc_freq_iterations(write_config, clipset, tmp_path):
+    # A large learning rate pushes weights past spectral norm 1; SVC after the D step pulls every
+    # conv and linear weight (heads included) back, so after a clipping iteration all are <= 1.
+    from tgan_music.training.trainer import build_trainer
+    import chainer
+    config = load_config(write_config(), ["train.lr=0.05", "train.svc_freq=2"])
+    trainer, parts = build_trainer(config, str(tmp_path / "svc"), chainer.get_device("@numpy"),
+                                   embeddings=clipset[1], quiet=True)
+
+    def largest_sigma():
+        return max(np.linalg.svd(p.array.reshape(p.shape[0], -1), compute_uv=False)[0]
+                   for name, p in parts["dis"].namedparams() if name.endswith("/W"))
+
+    parts["updater"].update()            # iteration 1: no clipping
+    assert largest_sigma() > 1.01
+    parts["updater"].update()            # iteration 2: clipped after the D step
+    assert largest_sigma() <= 1 + 1e-4

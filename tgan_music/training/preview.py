@@ -23,6 +23,10 @@ def strip(rows, every):
     """(R, T, H, W, 3) uint8 -> one image: one row per video, every ``every``-th frame, 2 px gaps."""
     rows = np.asarray(rows)[:, ::every]
     r, t, h, w, c = rows.shape
+    zoom = max(1, 64 // h)   # small frames are enlarged (nearest) so the strip stays readable
+    if zoom > 1:
+        rows = rows.repeat(zoom, axis=2).repeat(zoom, axis=3)
+        h, w = h * zoom, w * zoom
     image = np.full((r * (h + 2) + 2, t * (w + 2) + 2, c), 255, np.uint8)
     for i in range(r):
         for j in range(t):

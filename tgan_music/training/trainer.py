@@ -29,7 +29,7 @@ def load_embeddings(config):
     except ImportError:
         raise UserError("conditional training needs tgan_music.embedding.cache, which this install lacks; "
                         "set model.conditioning=none for the baseline") from None
-    return open_cache(config["data"]["root"], config["embedding"]["encoder"])
+    return open_cache(config["data"]["root"], config["embedding"]["encoder"], dims=config["embedding"]["dims"])
 
 
 def make_optimizer(config, link):
