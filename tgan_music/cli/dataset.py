@@ -68,9 +68,12 @@ def _geometry(args):
 def _extract(sources, out, geometry, allow_silent):
     import sys
 
+    from tqdm import tqdm
+
     from tgan_music.data.extract import extract
+    # tqdm.write keeps each problem on its own line, above the progress bar.
     summary = extract(sources, out, geometry, allow_silent=allow_silent,
-                      log=lambda line: print(line, file=sys.stderr))
+                      log=lambda line: tqdm.write(line, file=sys.stderr))
     print(f"{out}: {summary['ok']} videos extracted ({summary['clips']} clips), {summary['skipped']} already done, "
           f"{summary['failed']} failed; the clip set holds {summary['total_clips']} clips")
     for path, problem in summary["problems"]:

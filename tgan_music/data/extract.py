@@ -218,10 +218,9 @@ def extract_source(path, geometry, allow_silent=False):
         audio = np.zeros(want_samples, np.float32)
     else:
         audio = read_audio(path, geometry, want_samples)
-        if len(audio) == 0:
-            raise BadSource("audio track is empty (0 samples)" + ("" if allow_silent else
-                            "; use --allow-silent to keep it with silent audio"))
-        if np.abs(audio).max() < SILENCE_PEAK and not allow_silent:
+        if len(audio) == 0 and not allow_silent:
+            raise BadSource("audio track is empty (0 samples); use --allow-silent to keep it with silent audio")
+        if len(audio) and np.abs(audio).max() < SILENCE_PEAK and not allow_silent:
             raise BadSource("audio track is silent (peak below -80 dBFS); use --allow-silent to keep it")
         if len(audio) < want_samples and allow_silent:
             audio = np.concatenate([audio, np.zeros(want_samples - len(audio), np.float32)])
