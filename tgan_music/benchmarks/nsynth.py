@@ -1,12 +1,116 @@
-"""`tgan-music bench nsynth`: seconds of audio encoded per second by the NSynth encoder."""
-from tgan_music.cli.common import not_built
+"""`tgan-music bench nsynth`: seconds of audio encoded per wall-clock second by the NSynth encoder.
+
+Encodes a 4 s clip of noise (16 kHz) at batch 1 and batch 8 with the inference path
+(``NSynthEncoder.encode``), and once at batch 1 with the Chainer-functions reference path
+(``forward``: dilated ``convolution_nd``) so the two can be compared within one run on a
+shared machine. Weights are random unless ``--checkpoint`` is given (speed does not depend on
+them). Prints the BLAS libraries and kernels numpy/scipy use (threadpoolctl), the
+OPENBLAS_* variables and the load average, since all of them move CPU figures.
+Final line: the figures.
+"""
+import os
+
+from tgan_music.cli.common import add_device_argument
 
 HELP = "seconds of audio encoded per second by the NSynth encoder"
+MAGENTA_TF_SECONDS_PER_SECOND = 1.1  # REFERENCE.md section 4, 4 s clip, batch 1, this machine type
 
 
 def add_arguments(parser):
-    pass
+    add_device_argument(parser)
+    parser.add_argument("--seconds", type=float, default=4.0, help="clip length in seconds (default 4)")
+    parser.add_argument("--batches", default="1,8", help="batch sizes, comma-separated (default 1,8)")
+    parser.add_argument("--repeat", type=int, default=3, metavar="N",
+                        help="timed runs per batch size; the best is reported (default 3)")
+    parser.add_argument("--checkpoint", default=None, metavar="CKPT", help="real weights (optional)")
+    parser.add_argument("--no-reference", action="store_true",
+                        help="skip timing the Chainer-functions reference path")
+
+
+def blas_report():
+    """One line per BLAS library loaded (threadpoolctl), plus the OPENBLAS_* environment."""
+    lines = []
+    try:
+        import scipy.linalg  # noqa: F401  (loads scipy's OpenBLAS, used by the inference path)
+        from threadpoolctl import threadpool_info
+        for info in threadpool_info():
+            if info.get("user_api") == "blas":
+                lines.append(f"blas: {info.get('internal_api')} {info.get('version')} kernel="
+                             f"{info.get('architecture')} threads={info.get('num_threads')} "
+                             f"({os.path.basename(info.get('filepath', ''))})")
+    except ImportError:
+        lines.append("blas: threadpoolctl not installed, BLAS unknown")
+    env = {k: v for k, v in os.environ.items() if k.startswith(("OPENBLAS", "OMP_", "MKL_"))}
+    lines.append("env: " + (", ".join(f"{k}={v}" for k, v in sorted(env.items())) or "no OPENBLAS_*/OMP_*/MKL_* set"))
+    return lines
 
 
 def run(args):
-    not_built("bench nsynth", 4)
+    import time
+
+    import chainer
+    import numpy as np
+
+    from tgan_music.device import select_device
+    from tgan_music.embedding.checkpoint import load_nsynth
+    from tgan_music.embedding.nsynth import SAMPLE_RATE, NSynthEncoder
+
+    device = select_device(args.device)
+    encoder = load_nsynth(args.checkpoint) if args.checkpoint else NSynthEncoder(seed=0)
+    encoder.to_device(device)
+    xp = encoder.xp
+
+    def sync():
+        if xp is not np:
+            xp.cuda.Stream.null.synchronize()
+
+    samples = int(args.seconds * SAMPLE_RATE)
+    batches = [int(b) for b in args.batches.split(",") if b.strip()]
+    print(f"device: {device}; worker threads: {encoder.workers}; clip {args.seconds:g} s ({samples} samples); weights: {encoder.source}")
+    for line in blas_report():
+        print(line)
+    if hasattr(os, "getloadavg"):
+        print(f"load average before: {' '.join(f'{v:.2f}' for v in os.getloadavg())} on {os.cpu_count()} CPUs")
+    rng = np.random.RandomState(0)
+    encoder.encode(xp.asarray(rng.uniform(-0.5, 0.5, SAMPLE_RATE).astype(np.float32)))  # warm-up
+    figures = {}
+    for batch in batches:
+        audio = xp.asarray(rng.uniform(-0.5, 0.5, (batch, samples)).astype(np.float32))
+        best, best_cpu = float("inf"), float("inf")
+        for _ in range(max(1, args.repeat)):
+            sync()
+            start, start_cpu = time.perf_counter(), time.process_time()
+            encoder.encode_batch(audio)
+            sync()
+            best = min(best, time.perf_counter() - start)
+            best_cpu = min(best_cpu, time.process_time() - start_cpu)
+        rate = batch * args.seconds / best
+        figures[f"batch{batch}"] = rate
+        # CPU time of all threads: what the rate would be if every core were ours alone.
+        free = batch * args.seconds / best_cpu * encoder.workers if xp is np else rate
+        print(f"inference path, batch {batch}: {best:.3f} s for {batch * args.seconds:g} s of audio "
+              f"-> {rate:.2f} s/s ({best_cpu:.3f} CPU-s on {encoder.workers} threads: "
+              f"{free:.2f} s/s if the cores were free)")
+    if not args.no_reference:
+        audio = xp.asarray(rng.uniform(-0.5, 0.5, (1, samples)).astype(np.float32))
+        sync()
+        start = time.perf_counter()
+        with chainer.no_backprop_mode(), chainer.using_config("train", False):
+            encoder.forward(audio)
+        sync()
+        seconds = time.perf_counter() - start
+        figures["reference"] = args.seconds / seconds
+        print(f"Chainer-functions reference path, batch 1: {seconds:.3f} s -> {figures['reference']:.2f} s/s")
+    if hasattr(os, "getloadavg"):
+        print(f"load average after: {' '.join(f'{v:.2f}' for v in os.getloadavg())} "
+              "(other processes share the CPUs: compare figures within one run)")
+    parts = [f"{k.replace('batch', 'batch ')}: {v:.2f} s/s" for k, v in figures.items()]
+    print(f"nsynth encoder, {args.seconds:g} s clip, seconds of audio per second: " + ", ".join(parts)
+          + f" (Magenta TF about {MAGENTA_TF_SECONDS_PER_SECOND} s/s, target >= 1.6)")
+    return 0
+
+
+def main(argv=None):
+    """Entry point of tools/bench_nsynth.py (same as `tgan-music bench nsynth`)."""
+    from tgan_music.cli import main as cli_main
+    return cli_main(["bench", "nsynth"] + list(argv or []))

@@ -12,11 +12,14 @@ Two paths compute the same thing:
 - ``encode`` is the inference path used everywhere else. It skips autograd and runs each
   dilated conv as three GEMMs, one per tap, over shifted views of a zero-padded time-major
   buffer (no im2col copy), in time blocks small enough that a layer's intermediate stays in
-  cache. Pooling comes before the (linear) bottleneck. Long audio is cut into chunks with
+  cache. On the CPU, worker threads (one per core, single-threaded BLAS each) take whole clips
+  of a batch, or contiguous time spans of one clip (meeting once per layer). Pooling comes before the (linear) bottleneck. Long audio is cut into chunks with
   margins wider than the receptive field, so memory is bounded and the result equals
   whole-file encoding.
 """
+import contextlib
 import hashlib
+import os
 
 import chainer
 import chainer.functions as F
@@ -81,6 +84,8 @@ class NSynthEncoder(chainer.Chain):
     cpu_block = 4096
     # Core length of a chunk of long audio (10 s): about 1.5 KB of activations per sample.
     chunk = 160 * 1024
+    # CPU worker threads of the inference path; None = every core this process may use.
+    threads = None
 
     def __init__(self, seed=None):
         super().__init__()
@@ -147,37 +152,65 @@ class NSynthEncoder(chainer.Chain):
 
         Audio longer than ``chunk`` samples (default ``self.chunk``) is encoded in chunks with
         ``MARGIN`` samples of context each side, so memory stays bounded."""
+        audio = self._as_audio(audio, 1)
+        with _single_threaded_blas(self.xp, self.workers):
+            return self._encode_long(audio, chunk, self.workers)
+
+    def encode_batch(self, audio, chunk=None):
+        """(B, N) -> float32 (B, floor(N/512), 16). On the CPU the clips are shared out among
+        the workers (one clip each at a time, no synchronisation between them)."""
+        audio = self._as_audio(audio, 2)
         xp = self.xp
-        audio = trim(xp.asarray(audio, dtype=np.float32))
-        if audio.ndim != 1:
-            raise ValueError(f"encode takes one (N,) signal, got shape {audio.shape}; use encode_batch")
+        out = xp.empty((audio.shape[0], audio.shape[1] // HOP, BOTTLENECK), dtype=np.float32)
+        workers = self.workers
+        with _single_threaded_blas(xp, workers):
+            if workers > 1 and audio.shape[0] > 1:
+                # Whole clips per worker; a clip left over when B % workers != 0 is split in time.
+                whole = audio.shape[0] - audio.shape[0] % workers
+                with _executor(workers) as pool:
+                    results = pool.map(lambda i: self._encode_long(audio[i], chunk, 1), range(whole))
+                    for i, frames in enumerate(results):
+                        out[i] = frames
+                for i in range(whole, audio.shape[0]):
+                    out[i] = self._encode_long(audio[i], chunk, workers)
+            else:
+                for i in range(audio.shape[0]):
+                    out[i] = self._encode_long(audio[i], chunk, workers)
+        return out
+
+    @property
+    def workers(self):
+        """CPU threads used by the inference path (1 on a GPU)."""
+        if self.xp is not np:
+            return 1
+        if self.threads is not None:
+            return max(1, int(self.threads))
+        return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+
+    def _as_audio(self, audio, ndim):
+        audio = trim(self.xp.asarray(audio, dtype=np.float32))
+        if audio.ndim != ndim:
+            raise ValueError(f"expected {'(N,)' if ndim == 1 else '(B, N)'} audio, got shape {audio.shape}")
+        return audio
+
+    def _encode_long(self, audio, chunk, workers):
+        xp = self.xp
         chunk = max(HOP, (int(chunk or self.chunk) // HOP) * HOP)
         n = audio.shape[0]
         if n <= chunk + 2 * MARGIN:
-            return self._encode_whole(audio)
+            return self._encode_whole(audio, workers)
         out = xp.empty((n // HOP, BOTTLENECK), dtype=np.float32)
         for start in range(0, n, chunk):
             end = min(n, start + chunk)
             lo, hi = max(0, start - MARGIN), min(n, end + MARGIN)
-            frames = self._encode_whole(audio[lo:hi])
+            frames = self._encode_whole(audio[lo:hi], workers)
             first = (start - lo) // HOP
             out[start // HOP:end // HOP] = frames[first:first + (end - start) // HOP]
         return out
 
-    def encode_batch(self, audio, chunk=None):
-        """(B, N) -> float32 (B, floor(N/512), 16)."""
-        audio = self.xp.asarray(audio, dtype=np.float32)
-        if audio.ndim != 2:
-            raise ValueError(f"encode_batch takes (B, N) audio, got shape {audio.shape}")
-        frames = audio.shape[1] // HOP
-        out = self.xp.empty((audio.shape[0], frames, BOTTLENECK), dtype=np.float32)
-        for i in range(audio.shape[0]):
-            out[i] = self.encode(audio[i], chunk)
-        return out
-
     def _taps(self):
         """Per-layer weights laid out for time-major GEMMs: (in, out) matrices and (out,) biases."""
-        key = tuple(id(p.array) for p in self.params())
+        key = tuple(id(p.array) for p in self.params()) + tuple(float(p.array.ravel()[0]) for p in self.params())
         if getattr(self, "_taps_key", None) != key:
             xp = self.xp
 
@@ -194,7 +227,7 @@ class NSynthEncoder(chainer.Chain):
             self._taps_key = key
         return self._taps_cache
 
-    def _encode_whole(self, audio):
+    def _encode_whole(self, audio, workers=1):
         xp = self.xp
         n = audio.shape[0]
         if n == 0:
@@ -212,50 +245,79 @@ class NSynthEncoder(chainer.Chain):
             relu_in = xp.zeros((n + 2 * P, WIDTH), dtype=np.float32)
             relu_out = xp.zeros((n + 2 * P, WIDTH), dtype=np.float32)
             xp.maximum(en, 0, out=relu_in[P:P + n])
-            block = self.cpu_block if xp is np else n
-            gemm = _gemm_numpy if xp is np else _gemm_generic
-            d_buf = xp.empty((min(block, n), WIDTH), dtype=np.float32)
+            if xp is np:
+                block = self.cpu_block
+                # Contiguous runs of blocks, one per worker (each with its own scratch buffers).
+                per = -(-n // (block * workers)) * block
+                spans = [(s, min(n, s + per)) for s in range(0, n, per)]
+            else:
+                block, spans = n, [(0, n)]
+            scratch = [(xp.empty((min(block, n), WIDTH), np.float32), xp.empty((min(block, n), WIDTH), np.float32))
+                       for _ in spans]
             layers = self._taps()
-            for li, (dil, taps, b_dil, w_res, b_res) in enumerate(layers):
-                last = li == len(layers) - 1
-                for s in range(0, n, block):
-                    e = min(n, s + block)
-                    d = d_buf[:e - s]
-                    d[...] = b_dil
-                    for k, tap in enumerate(taps):
-                        off = P + s + (k - 1) * dil
-                        gemm(relu_in[off:off + e - s], tap, d)
-                    xp.maximum(d, 0, out=d)
-                    en_blk = en[s:e]
-                    gemm(d, w_res, en_blk)
-                    en_blk += b_res
-                    if not last:
-                        xp.maximum(en_blk, 0, out=relu_out[P + s:P + e])
-                relu_in, relu_out = relu_out, relu_in
+            pool = _executor(len(spans)) if len(spans) > 1 else None
+            try:
+                for li, layer in enumerate(layers):
+                    last = li == len(layers) - 1
+                    jobs = [(lo, hi, block, layer, en, relu_in, None if last else relu_out, bufs)
+                            for (lo, hi), bufs in zip(spans, scratch)]
+                    if pool is None:
+                        _residual_layer(*jobs[0])
+                    else:
+                        list(pool.map(lambda job: _residual_layer(*job), jobs))
+                    relu_in, relu_out = relu_out, relu_in
+            finally:
+                if pool is not None:
+                    pool.shutdown()
             pooled = en.reshape(n // HOP, HOP, WIDTH).mean(axis=1)
             wb = self.ae_bottleneck.W.array[:, :, 0]  # (16, 128)
             return (pooled @ wb.T + self.ae_bottleneck.b.array).astype(np.float32, copy=False)
 
 
-def _gemm_generic(a, b, c):
-    """c += a @ b (CuPy or any array module)."""
-    c += a @ b
+def _residual_layer(lo, hi, block, layer, en, relu_in, relu_out, bufs):
+    """One residual layer over samples [lo, hi), block by block: en += res(relu(dilconv(relu_in)));
+    relu_out = relu(en). ``relu_in``/``relu_out`` are padded by MAX_DILATION rows each side."""
+    dil, taps, b_dil, w_res, b_res = layer
+    xp = chainer.backend.get_array_module(en)
+    P = MAX_DILATION
+    d_buf, t_buf = bufs
+    for s in range(lo, hi, block):
+        e = min(hi, s + block)
+        m = e - s
+        d, t = d_buf[:m], t_buf[:m]
+        # The dilated conv: one GEMM per tap over a shifted view of the padded input.
+        xp.matmul(relu_in[P + s - dil:P + e - dil], taps[0], out=d)
+        xp.matmul(relu_in[P + s:P + e], taps[1], out=t)
+        d += t
+        xp.matmul(relu_in[P + s + dil:P + e + dil], taps[2], out=t)
+        d += t
+        d += b_dil
+        xp.maximum(d, 0, out=d)
+        xp.matmul(d, w_res, out=t)
+        block_en = en[s:e]
+        block_en += t
+        block_en += b_res
+        if relu_out is not None:
+            xp.maximum(block_en, 0, out=relu_out[P + s:P + e])
 
 
-try:  # OpenBLAS sgemm with beta=1 accumulates in place: no temporary, no extra pass.
-    from scipy.linalg.blas import sgemm as _sgemm
-except ImportError:  # pragma: no cover
-    _sgemm = None
+def _executor(workers):
+    from concurrent.futures import ThreadPoolExecutor
+    return ThreadPoolExecutor(max_workers=workers, thread_name_prefix="nsynth")
 
 
-def _gemm_numpy(a, b, c):
-    """c += a @ b for C-contiguous float32 numpy arrays, in place.
-
-    BLAS is column-major: a C-ordered (rows, cols) array is its transpose in Fortran order,
-    so c.T += b.T @ a.T is computed on the transposed views without copying."""
-    if _sgemm is None:
-        c += a @ b
+@contextlib.contextmanager
+def _single_threaded_blas(xp, workers):
+    """With several worker threads, each BLAS call runs on one core: coarse-grained threads
+    synchronise 30 times per clip instead of at every GEMM, which also holds up when other
+    processes compete for the cores."""
+    if xp is not np or workers <= 1:
+        yield
         return
-    r = _sgemm(1.0, b.T, a.T, beta=1.0, c=c.T, overwrite_c=1)
-    if not np.shares_memory(r, c):  # pragma: no cover - f2py made a copy
-        c[...] = r.T
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover
+        yield
+        return
+    with threadpool_limits(limits=1, user_api="blas"):
+        yield
