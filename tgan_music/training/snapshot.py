@@ -66,7 +66,7 @@ class Snapshot(extension.Extension):
                             f"The last good snapshot is {latest_snapshot(trainer.out) or 'none'}")
         path = snapshot_path(trainer.out, it)
         tmp = path + ".tmp.npz"
-        chainer.serializers.save_npz(tmp, trainer)
+        chainer.serializers.save_npz(tmp, trainer, compression=False)  # float weights barely compress
         os.replace(tmp, path)
         for _, old in list_snapshots(trainer.out)[:-self.keep]:
             os.remove(old)
@@ -74,6 +74,8 @@ class Snapshot(extension.Extension):
 
 def resume(trainer, out):
     """Loads the newest snapshot in ``out`` into ``trainer``; returns its path or None."""
+    for stale in glob.glob(os.path.join(out, "snapshot_iter_*.tmp.npz")):
+        os.remove(stale)   # a write cut short by a kill; the finished snapshots are intact
     path = latest_snapshot(out)
     if path is None:
         return None

@@ -83,7 +83,10 @@ class SyntheticClips:
             self.videos.append(v)
             self.audios.append(a)
             emb.append(embed_audio(a, geometry["sample_rate"], dims))
-        self.embeddings = ArrayEmbeddings(emb)
+        # Standardised like ClipDataset's embeddings (embedding.normalize).
+        stacked = np.concatenate(emb)
+        mean, std = stacked.mean(axis=0), np.maximum(stacked.std(axis=0), 1e-6)
+        self.embeddings = ArrayEmbeddings([(e - mean) / std for e in emb])
 
     def __len__(self):
         return len(self.videos)
