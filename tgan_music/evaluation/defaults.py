@@ -17,3 +17,34 @@ SCHEMA = {
     "shuffle_rounds": Field(int, 3, doc="shuffled-audio pairings per clip for the chance level"),
     "seed": Field(int, 0, doc="seed of the shuffled pairings and of the generated samples"),
 }
+
+# -- the tempo classifier, `tgan-music evaluate` and `tgan-music compare` (docs/evaluation.md) --
+SCHEMA.update({
+    "split": Field(str, "test", choices=("test", "val", "train", "all"),
+                   doc="held-out split whose music conditions the generated clips"),
+    "fd_reference_clips": Field(int, 256, doc="real training-split clips the Fréchet distance compares with"),
+    "classifier": {
+        "bins": Field(int, 12, doc="log-spaced tempo bins (12 over 40-208 BPM: 14.7 % wide, "
+                                   "about the +-8 % tolerance of tempo_acc8)"),
+        "low_bpm": Field(float, 40.0, doc="lowest tempo of the bins (the metronome's range)"),
+        "high_bpm": Field(float, 208.0, doc="highest tempo of the bins"),
+        "widths": Field(list, [16, 32, 64, 64], doc="channels of the four 3-D convolutions"),
+        "feature_dims": Field(int, 64, doc="penultimate features (the Fréchet distance's space)"),
+        "max_height": Field(int, 48, doc="clips are shrunk by an integer factor to at most this height"),
+        "iterations": Field(int, 800, doc="training iterations (Adam)"),
+        "batchsize": Field(int, 16),
+        "lr": Field(float, 1e-3, doc="Adam's alpha"),
+        "seed": Field(int, 0),
+    },
+    "compare": {
+        "runs": Field(list, [], doc="the compared models: a list of {label, config, set: [KEY=VALUE, ...]} "
+                                    "(config relative to the compare YAML)"),
+        "iterations": Field((int, type(None)), None, doc="train.iterations of every run (null = each config's)"),
+        "out": Field(str, "results/compare", doc="directory of the runs' result directories"),
+        "report": Field(str, "docs/RESULTS.md", doc="the Markdown report; plots go to <its dir>/results/"),
+        "videos": Field(int, 48, doc="metronome videos synthesized when data.root does not exist yet"),
+        "video_seconds": Field(float, 8.0, doc="length of each synthesized video"),
+        "video_size": Field(str, "160x120", doc="frame size of the synthesized videos (WxH)"),
+        "video_seed": Field(int, 7, doc="seed of the synthesized videos"),
+    },
+})

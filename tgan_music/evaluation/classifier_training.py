@@ -1,0 +1,147 @@
+"""Training the tempo classifier on the real clips of a metronome clip set (Chainer's Trainer).
+
+    tgan-music evaluate --train-classifier CLIPSET [--out DIR] [--iterations N]
+
+Training uses the clip set's ``train`` split (split per source video, as for the GAN) and
+reports its accuracy on the ``val`` split; the ``test`` split, whose music conditions the
+generated clips in ``tgan-music evaluate``, is never seen. Labels are the bins of the
+manifest's ``tempo_bpm`` (the clip's mean tempo). Augmentation: horizontal flips (a
+metronome swings both ways) and brightness/contrast jitter (the synthesizer's lighting varies).
+"""
+import os
+import shutil
+import time
+
+import chainer
+import chainer.links as L
+import numpy as np
+from chainer.training import extensions
+
+from tgan_music.errors import UserError
+from tgan_music.evaluation.classifier import (DEFAULT_SUBDIR, TempoBins, TempoClassifier, TempoNet,
+                                              input_size, resize_space, save_classifier, with_motion)
+
+# The classifier's settings: the config section evaluate.classifier (tgan_music/evaluation/defaults.py).
+DEFAULTS = {"bins": 12, "low_bpm": 40.0, "high_bpm": 208.0, "widths": [16, 32, 64, 64],
+            "feature_dims": 64, "max_height": 48, "iterations": 800, "batchsize": 16, "lr": 1e-3, "seed": 0}
+
+
+class TempoClips(chainer.dataset.DatasetMixin):
+    """(net input float32 (6, T, h, w), bin int32) of the clips of one split that have a tempo."""
+
+    def __init__(self, clips, bins, height, width, augment=False, seed=0):
+        self.clips = clips  # a ClipDataset
+        self.bins = bins
+        self.height, self.width = height, width
+        self.augment = augment
+        self.rng = np.random.RandomState(seed)
+        tempi = [clips.row(i).get("tempo_bpm") for i in range(len(clips))]
+        self.indices = [i for i, t in enumerate(tempi) if t is not None]
+        self.labels = bins.bin_of([tempi[i] for i in self.indices])
+
+    def __len__(self):
+        return len(self.indices)
+
+    def get_example(self, k):
+        x = self.clips.video(self.indices[k])[None]  # (1, 3, T, H, W) in [-1, 1]
+        if self.augment:
+            if self.rng.uniform() < 0.5:
+                x = x[..., ::-1]
+            gain, offset = self.rng.uniform(0.8, 1.2), self.rng.uniform(-0.15, 0.15)
+            x = np.clip(x * gain + offset, -1.0, 1.0)
+        x = resize_space(np.ascontiguousarray(x, np.float32), self.height, self.width)
+        return with_motion(x)[0], self.labels[k]
+
+
+def _split(root, split, data):
+    from tgan_music.data.dataset import ClipDataset
+    try:
+        return ClipDataset(root, split, None, val_fraction=data["val_fraction"],
+                           test_fraction=data["test_fraction"], normalize=False)
+    except UserError:
+        if split == "train":
+            raise
+        return None  # a tiny set may have no validation clips
+
+
+def accuracy(classifier, clips, fps):
+    """(exact-bin accuracy, within-one-bin accuracy, count) of ``classifier`` on a TempoClips set."""
+    if clips is None or len(clips) == 0:
+        return float("nan"), float("nan"), 0
+    probs, _ = classifier.predict_clips(clips.clips, clips.indices, fps)
+    predicted = probs.argmax(axis=1)
+    return (float(np.mean(predicted == clips.labels)),
+            float(np.mean(np.abs(predicted - clips.labels) <= 1)), len(clips))
+
+
+def train_classifier(root, out=None, settings=None, data=None, device=None, quiet=False):
+    """Trains a tempo classifier on the clip set ``root`` and stores it in ``out``
+    (default ``root/tempo_classifier``). ``settings``: evaluate.classifier; ``data``: the
+    data section (val/test fractions). Returns the TempoClassifier."""
+    settings = {**DEFAULTS, **(settings or {})}
+    data = {"val_fraction": 0.1, "test_fraction": 0.1, **(data or {})}
+    device = device or chainer.get_device("@numpy")
+    out = out or os.path.join(root, DEFAULT_SUBDIR)
+    started = time.time()
+    bins = TempoBins(settings["low_bpm"], settings["high_bpm"], settings["bins"])
+    train_clips = _split(root, "train", data)
+    geometry = dict(train_clips.geometry)
+    height, width = input_size(geometry["height"], geometry["width"], settings["max_height"])
+    geometry.update(input_height=height, input_width=width)
+    train_set = TempoClips(train_clips, bins, height, width, augment=True, seed=settings["seed"])
+    if len(train_set) == 0:
+        raise UserError(f"{root}: no clip has a known tempo (manifest tempo_bpm); the tempo classifier "
+                        "trains on metronome clip sets (`tgan-music dataset metronome --clips DIR`)")
+    val_clips = _split(root, "val", data)
+    val_set = TempoClips(val_clips, bins, height, width) if val_clips is not None else None
+
+    np.random.seed(settings["seed"])
+    chainer.global_config.cudnn_deterministic = True
+    net = TempoNet(bins.count, widths=tuple(settings["widths"]), feature_dims=settings["feature_dims"])
+    model = L.Classifier(net)
+    model.to_device(device)
+    optimizer = chainer.optimizers.Adam(alpha=settings["lr"])
+    optimizer.setup(model)
+    batchsize = min(settings["batchsize"], len(train_set))
+    iterator = chainer.iterators.SerialIterator(train_set, batchsize, shuffle=True)
+    updater = chainer.training.updaters.StandardUpdater(iterator, optimizer, device=device)
+    work = out + ".training"
+    shutil.rmtree(work, ignore_errors=True)
+    iterations = settings["iterations"]
+    trainer = chainer.training.Trainer(updater, (iterations, "iteration"), out=work)
+    interval = (max(1, min(50, iterations)), "iteration")
+    trainer.extend(extensions.LogReport(trigger=interval))
+    keys = ["main/loss", "main/accuracy"]
+    if val_set is not None and len(val_set):
+        val_iter = chainer.iterators.SerialIterator(val_set, batchsize, repeat=False, shuffle=False)
+        trainer.extend(extensions.Evaluator(val_iter, model, device=device), trigger=interval)
+        keys += ["validation/main/loss", "validation/main/accuracy"]
+    if not quiet:
+        trainer.extend(extensions.PrintReport(["iteration"] + keys + ["elapsed_time"]), trigger=interval)
+        trainer.extend(extensions.ProgressBar(update_interval=5))
+    trainer.run()
+
+    classifier = TempoClassifier(net, bins, geometry)
+    fps = geometry["fps"]
+    train_eval = TempoClips(train_clips, bins, height, width)
+    train_acc, train_acc1, n_train = accuracy(classifier, train_eval, fps)
+    val_acc, val_acc1, n_val = accuracy(classifier, val_set, fps)
+    info = {
+        "architecture": {"name": "TempoNet", "widths": list(settings["widths"]),
+                         "feature_dims": settings["feature_dims"], "input": "RGB + frame differences"},
+        "training": {"clip_set": os.path.abspath(root), "split": "train", "clips": n_train,
+                     "iterations": iterations, "batchsize": batchsize, "lr": settings["lr"],
+                     "seed": settings["seed"], "seconds": round(time.time() - started, 1),
+                     "device": str(device)},
+        "accuracy": {"train": train_acc, "train_within_one_bin": train_acc1,
+                     "val": val_acc, "val_within_one_bin": val_acc1, "val_clips": n_val,
+                     "chance": 1.0 / bins.count},
+    }
+    save_classifier(out, net, bins, geometry, info)
+    log = os.path.join(work, "log")
+    if os.path.isfile(log):
+        os.replace(log, os.path.join(out, "training_log.json"))
+    shutil.rmtree(work, ignore_errors=True)
+    classifier.info = {"bins": bins.describe(), "geometry": geometry, **info}
+    classifier.directory = out
+    return classifier

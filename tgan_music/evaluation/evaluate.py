@@ -1,0 +1,311 @@
+"""Evaluating a trained model: generated clips conditioned on held-out music, against real clips.
+
+``evaluate_result(result_dir)`` generates ``evaluate.samples`` clips conditioned on the music
+of the held-out split (``evaluate.split``, default test: source videos neither the GAN nor
+the tempo classifier trained on), cycling through its clips with a fresh z each round, and
+scores four rows on the same clips and music:
+
+- ``generated``: each generated clip against its conditioning music,
+- ``generated_shuffled``: the same clips against another clip's music (the model's chance level),
+- ``real``: the real held-out clips against their own music (the upper bound),
+- ``real_shuffled``: the real clips against another clip's music (the data's chance level).
+
+Metrics: the rhythm metrics (scoring.py, docs/metrics.md); from the tempo classifier
+(classifier.py): ``cls_acc`` (predicted bin = the bin of the music's tempo), ``cls_acc1``
+(within one bin), ``fd`` (Fréchet distance of its features to real training-split clips) and
+``is`` (Inception-style score). Writes ``evaluation.json`` and ``evaluation.md`` (atomically).
+"""
+import json
+import math
+import os
+import re
+
+import numpy as np
+
+from tgan_music.errors import UserError
+
+RHYTHM_KEYS = ("bas_fact", "bas_bailando", "av_align", "tempo_acc4", "tempo_acc8", "tempo_double",
+               "tempo_half", "tempo_other", "phase_error", "phase_consistency")
+CLASSIFIER_KEYS = ("cls_acc", "cls_acc1", "fd", "is")
+ROWS = ("generated", "generated_shuffled", "real", "real_shuffled")
+JSON_NAME, MARKDOWN_NAME = "evaluation.json", "evaluation.md"
+
+
+# -- the model --------------------------------------------------------------------------
+def snapshot_iteration(path):
+    match = re.search(r"snapshot_iter_(\d+)", os.path.basename(path))
+    return int(match.group(1)) if match else None
+
+
+def load_model(result_dir, device):
+    """(generator, config, snapshot, embedding mean, std) of a training result directory.
+
+    The embedding statistics come from ``embedding_stats.npz`` when training wrote one; else
+    None (the evaluation then standardises with the clip set's statistics, as training did)."""
+    import chainer
+
+    from tgan_music.config import load_config
+    from tgan_music.model.build import build_networks
+    from tgan_music.training.snapshot import latest_snapshot
+
+    if not os.path.isdir(result_dir):
+        raise UserError(f"{result_dir}: no such result directory; pass a directory written by "
+                        "`tgan-music train CONFIG --out DIR`")
+    config_path = os.path.join(result_dir, "config.yaml")
+    if not os.path.isfile(config_path):
+        raise UserError(f"{result_dir}: no config.yaml; a result directory is written by `tgan-music train`")
+    snapshot = latest_snapshot(result_dir)
+    if snapshot is None:
+        raise UserError(f"{result_dir}: no snapshot_iter_*.npz; train longer (a snapshot is written every "
+                        "train.snapshot_interval iterations and at the end)")
+    config = load_config(config_path)
+    gen, _ = build_networks(config)
+    with np.load(snapshot) as npz:
+        prefix = "updater/model:gen/" if any(k.startswith("updater/model:gen/") for k in npz.files) else ""
+    try:
+        chainer.serializers.load_npz(snapshot, gen, path=prefix)
+    except (KeyError, ValueError) as e:
+        raise UserError(f"{snapshot}: does not hold the generator of {config_path} ({type(e).__name__}); "
+                        "the config was changed after training") from None
+    gen.to_device(device)
+    mean = std = None
+    stats = os.path.join(result_dir, "embedding_stats.npz")
+    if os.path.isfile(stats):
+        with np.load(stats) as s:
+            mean, std = s["mean"].astype(np.float32), s["std"].astype(np.float32)
+    return gen, config, snapshot, mean, std
+
+
+def generate_clips(gen, dataset, indices, conditional, device, seed, mean=None, std=None,
+                   batchsize=16, progress=True):
+    """float32 (n, C, T, H, W) in [-1, 1]: one clip per example index, z from ``seed``."""
+    import chainer
+    rng = np.random.RandomState(seed)
+    cpu = chainer.backend.CpuDevice()
+    batches = range(0, len(indices), batchsize)
+    if progress:
+        from tqdm import tqdm
+        batches = tqdm(batches, desc="generating", unit="batch")
+    videos = []
+    with chainer.using_config("train", False), chainer.no_backprop_mode():
+        for start in batches:
+            idx = indices[start:start + batchsize]
+            z = device.send(gen.sample_z(len(idx), rng))
+            m = None
+            if conditional:
+                m = np.stack([dataset.embedding(int(i)) for i in idx]).astype(np.float32)
+                if mean is not None:
+                    m = ((m - mean) / std).astype(np.float32)
+                m = device.send(m)
+            videos.append(cpu.send(gen(z, m).array))
+    return np.concatenate(videos)
+
+
+def to_uint8_frames(videos):
+    """(n, C, T, H, W) in [-1, 1] -> list of uint8 (T, H, W, C), as a written video would hold them."""
+    frames = np.clip(np.round((np.asarray(videos) + 1.0) * 127.5), 0, 255).astype(np.uint8)
+    return [np.moveaxis(v, 0, -1) for v in frames]
+
+
+# -- the scores -------------------------------------------------------------------------
+def _means(summary, keys=RHYTHM_KEYS):
+    return {k: summary[k]["mean"] for k in keys if k in summary}
+
+
+def rhythm_rows(scorer, generated, real, first, audios, ticks, tempi, fps, sample_rate, progress):
+    """{row: {metric: mean}} of the rhythm metrics, and the generated clips' full score_clips result.
+
+    ``generated``/``audios``/``ticks``/``tempi``: per sample; ``real``: the distinct conditioning
+    clips, ``first``: for each, the position of a sample conditioned on it (its music)."""
+    gen = scorer.score(generated, audios, fps, sample_rate, ticks=ticks, tempi=tempi, progress=progress)
+    rows = {"generated": _means(gen["real"]), "generated_shuffled": _means(gen.get("shuffled", {}))}
+    ref = scorer.score(real, [audios[p] for p in first], fps, sample_rate, ticks=[ticks[p] for p in first],
+                       tempi=[tempi[p] for p in first], progress=progress)
+    rows["real"] = _means(ref["real"])
+    rows["real_shuffled"] = _means(ref.get("shuffled", {}))
+    return rows, gen
+
+
+def classifier_rows(classifier, generated, heldout, indices, reference, fps, shuffled_pairs):
+    """{row: {cls_acc, cls_acc1, fd, is}} from the tempo classifier."""
+    from tgan_music.evaluation.fid import frechet_distance, inception_score
+    bins = classifier.bins
+    labels = bins.bin_of([heldout.row(int(i)).get("tempo_bpm") for i in indices])
+    probs, feats = classifier.predict(generated, fps)
+    uniq = np.unique(indices)
+    real_probs, real_feats = classifier.predict_clips(heldout, uniq, fps)
+    real_labels = bins.bin_of([heldout.row(int(i)).get("tempo_bpm") for i in uniq])
+    ref_feats = reference
+
+    def acc(predicted, wanted):
+        known = wanted >= 0
+        if not known.any():
+            return float("nan"), float("nan")
+        p, w = predicted[known], wanted[known]
+        return float(np.mean(p == w)), float(np.mean(np.abs(p - w) <= 1))
+
+    def shuffled(predicted, wanted, count):
+        pairs = [(v, a) for v, a in shuffled_pairs(count) if v < len(predicted)]
+        if not pairs:
+            return float("nan"), float("nan")
+        return acc(np.array([predicted[v] for v, _ in pairs]), np.array([wanted[a] for _, a in pairs]))
+
+    gen_pred, real_pred = probs.argmax(axis=1), real_probs.argmax(axis=1)
+    rows = {"generated": {}, "generated_shuffled": {}, "real": {}, "real_shuffled": {}}
+    rows["generated"]["cls_acc"], rows["generated"]["cls_acc1"] = acc(gen_pred, labels)
+    rows["generated_shuffled"]["cls_acc"], rows["generated_shuffled"]["cls_acc1"] = shuffled(
+        gen_pred, labels, len(gen_pred))
+    rows["real"]["cls_acc"], rows["real"]["cls_acc1"] = acc(real_pred, real_labels)
+    rows["real_shuffled"]["cls_acc"], rows["real_shuffled"]["cls_acc1"] = shuffled(
+        real_pred, real_labels, len(real_pred))
+    # FD is biased upwards for small sets: the generated clips are scored on as many clips as the
+    # real row has (the first sample of each conditioning clip), so the two rows compare.
+    rows["generated"]["fd"] = frechet_distance(feats[first_positions(indices)], ref_feats)
+    rows["real"]["fd"] = frechet_distance(real_feats, ref_feats)
+    rows["generated"]["is"] = inception_score(probs)
+    rows["real"]["is"] = inception_score(real_probs)
+    predictions = {"generated_bins": gen_pred.tolist(), "music_bins": labels.tolist()}
+    return rows, predictions
+
+
+def first_positions(indices):
+    """Positions of the first sample conditioned on each distinct clip, in clip order."""
+    first = {}
+    for pos, i in enumerate(indices):
+        first.setdefault(int(i), pos)
+    return np.array([first[c] for c in sorted(first)], dtype=np.int64)
+
+
+def reference_features(classifier, clip_root, config, count, fps):
+    """Classifier features of up to ``count`` real clips of the training split (evenly spaced)."""
+    from tgan_music.data.dataset import build_dataset
+    train = build_dataset(config, "train", None, root=clip_root)
+    picks = np.unique(np.linspace(0, len(train) - 1, min(count, len(train))).round().astype(int))
+    return classifier.predict_clips(train, picks, fps)[1], len(picks)
+
+
+# -- the whole evaluation ---------------------------------------------------------------
+def evaluate_result(result_dir, *, clips=None, samples=None, split=None, classifier=None,
+                    use_classifier=True, device=None, progress=True, write=True):
+    """Evaluates the model in ``result_dir`` (see the module docstring); returns the result dict
+    and, when ``write``, stores it as ``evaluation.json`` + ``evaluation.md`` there.
+
+    ``clips``: clip set (default: the model's data.root); ``classifier``: tempo classifier
+    directory (default: ``<clip set>/tempo_classifier``); ``use_classifier=False`` skips it."""
+    import chainer
+
+    from tgan_music.data.dataset import build_dataset
+    from tgan_music.evaluation import beats as beats_mod
+    from tgan_music.evaluation.classifier import default_directory, load_classifier
+    from tgan_music.evaluation.scoring import rhythm_metrics_from_config, shuffled_pairs
+
+    device = device or chainer.get_device("@numpy")
+    gen, config, snapshot, mean, std = load_model(result_dir, device)
+    ev = config["evaluate"]
+    samples = int(samples or ev["samples"])
+    split = split or ev["split"]
+    root = clips or config["data"]["root"]
+    if not os.path.isfile(os.path.join(root, "dataset.json")):
+        raise UserError(f"{root}: not a clip set (no dataset.json); pass --clips CLIPSET (the model's "
+                        "data.root is used by default)")
+    tempo_classifier = None
+    if use_classifier:
+        # Found (or missing) before the slow part starts.
+        tempo_classifier = load_classifier(classifier or default_directory(root), device)
+    conditional = config["model"]["conditioning"] != "none"
+    embeddings = None
+    if conditional:
+        from tgan_music.embedding.cache import open_cache
+        embeddings = open_cache(root, config["embedding"]["encoder"], config["embedding"]["dims"])
+    if mean is not None:
+        config_eval = dict(config, embedding=dict(config["embedding"], normalize=False))
+    else:
+        config_eval = config  # standardised by the clip set's statistics, as in training
+    heldout = build_dataset(config_eval, split, embeddings, root=root)
+    data = heldout.geometry
+    fps, sample_rate = data["fps"], data["sample_rate"]
+    seconds = data["frames"] / fps
+    indices = np.arange(samples) % len(heldout)
+
+    videos = generate_clips(gen, heldout, indices, conditional, device, ev["seed"], mean, std,
+                            progress=progress)
+    rows_ = [heldout.row(int(i)) for i in indices]
+    audios = [heldout.audio(int(i)) for i in indices]
+    ticks = [beats_mod.clip_ticks(r, seconds) for r in rows_]
+    tempi = [r.get("tempo_bpm") for r in rows_]
+    first = {}  # each distinct conditioning clip -> the position of its first sample
+    for pos, i in enumerate(indices):
+        first.setdefault(int(i), pos)
+    distinct = sorted(first)
+    real_videos = [np.asarray(heldout.store.video(heldout.clip_index(c))) for c in distinct]
+
+    scorer = rhythm_metrics_from_config(ev)
+    # The blur is set in pixels at 96x128 (docs/metrics.md); scale it to this clip height.
+    scorer.settings.blur_pixels = ev["motion_blur_pixels"] * data["height"] / 96.0
+    rows, gen_rhythm = rhythm_rows(scorer, to_uint8_frames(videos), real_videos, [first[c] for c in distinct],
+                                   audios, ticks, tempi, fps, sample_rate, progress)
+
+    classifier_info = None
+    predictions = None
+    if tempo_classifier is not None:
+        ref, n_ref = reference_features(tempo_classifier, root, config_eval, ev["fd_reference_clips"], fps)
+        pairs = lambda count: shuffled_pairs(count, ev["shuffle_rounds"], ev["seed"])  # noqa: E731
+        cls_rows, predictions = classifier_rows(tempo_classifier, videos, heldout, indices, ref, fps, pairs)
+        for name, values in cls_rows.items():
+            rows[name].update(values)
+        classifier_info = {
+            "directory": os.path.abspath(tempo_classifier.directory),
+            "bins": tempo_classifier.bins.describe(),
+            "val_accuracy": tempo_classifier.info.get("accuracy", {}).get("val"),
+            "fd_reference": f"{n_ref} real clips of the train split",
+            "resampling": tempo_classifier.geometry_note(fps, data["height"], data["width"]) or "none",
+        }
+
+    result = {
+        "result_dir": os.path.abspath(result_dir),
+        "name": config["name"],
+        "conditioning": config["model"]["conditioning"],
+        "snapshot": os.path.basename(snapshot),
+        "iteration": snapshot_iteration(snapshot),
+        "clip_set": os.path.abspath(root),
+        "split": split,
+        "samples": samples,
+        "conditioning_clips": len(distinct),
+        "geometry": {k: data[k] for k in ("fps", "frames", "height", "width")},
+        "embedding_statistics": "embedding_stats.npz" if mean is not None else "clip set (as in training)",
+        "rhythm_settings": {k: v for k, v in gen_rhythm["settings"].items()},
+        "classifier": classifier_info,
+        "rows": rows,
+        "per_sample": {"clip": [heldout.clip_index(int(i)) for i in indices],
+                       "music_tempo_bpm": tempi,
+                       "video_tempo_bpm": [r["video_tempo_bpm"] for r in gen_rhythm["per_clip"]],
+                       **(predictions or {})},
+    }
+    if write:
+        write_evaluation(result_dir, result)
+    return result
+
+
+def _json_safe(value):
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, np.generic):
+        return _json_safe(value.item())
+    return value
+
+
+def write_atomic(path, text):
+    tmp = path + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
+def write_evaluation(result_dir, result):
+    from tgan_music.evaluation.report import evaluation_markdown
+    write_atomic(os.path.join(result_dir, JSON_NAME), json.dumps(_json_safe(result), indent=1))
+    write_atomic(os.path.join(result_dir, MARKDOWN_NAME), evaluation_markdown(result))

@@ -1,0 +1,144 @@
+"""Markdown and plots of evaluations: one model's evaluation.md, and the comparison's RESULTS.md."""
+import math
+import os
+
+# (key, column title, format, higher is better) in table order.
+COLUMNS = (
+    ("tempo_acc8", "tempo ±8 %", "{:.2f}", True),
+    ("tempo_acc4", "tempo ±4 %", "{:.2f}", True),
+    ("bas_fact", "BAS (FACT)", "{:.3f}", True),
+    ("bas_bailando", "BAS (Bailando)", "{:.3f}", True),
+    ("av_align", "AV-Align", "{:.3f}", True),
+    ("phase_error", "phase error", "{:.3f}", False),
+    ("cls_acc", "classifier acc", "{:.2f}", True),
+    ("cls_acc1", "acc ±1 bin", "{:.2f}", True),
+    ("fd", "FD", "{:.2f}", False),
+    ("is", "IS", "{:.2f}", True),
+)
+ROW_TITLES = {
+    "generated": "generated, with its music",
+    "generated_shuffled": "generated, with another clip's music (chance)",
+    "real": "real held-out clips (upper bound)",
+    "real_shuffled": "real clips, shuffled music (chance)",
+}
+
+
+def cell(value, fmt):
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "-"
+    return fmt.format(value)
+
+
+def metric_table(named_rows, first_title="row", extra=None):
+    """A Markdown table: one line per (title, {metric: value}); ``extra`` adds a last column
+    (title, [text per row])."""
+    keys = [c for c in COLUMNS if any(c[0] in row for _, row in named_rows)]
+    head = [first_title] + [c[1] for c in keys] + ([extra[0]] if extra else [])
+    lines = ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
+    for n, (title, row) in enumerate(named_rows):
+        cells = [title] + [cell(row.get(k), fmt) for k, _, fmt, _ in keys]
+        if extra:
+            cells.append(extra[1][n])
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+LEGEND = (
+    "Rhythm metrics (docs/metrics.md) compare each clip's motion with its music: tempo ±8 %/±4 % "
+    "(video tempo within 8/4 % of the music's), BAS (Beat Alignment Score, FACT: over motion beats; "
+    "Bailando: over music beats), AV-Align, phase error (beats, 0 best, 0.25 chance). Classifier "
+    "metrics (docs/evaluation.md) use the project's tempo classifier: accuracy of the predicted "
+    "tempo bin against the music's (and within one bin), FD (Fréchet distance of its features to "
+    "real training clips, lower is better), IS (exp E KL(p(y|x) || p(y)), 1 to the number of bins).")
+
+
+def evaluation_markdown(result):
+    """evaluation.md of one evaluate_result."""
+    rows = [(ROW_TITLES[name], result["rows"][name]) for name in ROW_TITLES if name in result["rows"]]
+    cls = result.get("classifier")
+    lines = [
+        f"# Evaluation of {result['name']} ({result['conditioning']} conditioning)",
+        "",
+        f"- model: `{result['result_dir']}` / `{result['snapshot']}` (iteration {result['iteration']})",
+        f"- music: {result['samples']} generated clips conditioned on the {result['conditioning_clips']} clips "
+        f"of the `{result['split']}` split of `{result['clip_set']}`",
+        f"- clips: {result['geometry']['frames']} frames at {result['geometry']['fps']} fps, "
+        f"{result['geometry']['height']}x{result['geometry']['width']}",
+    ]
+    if cls:
+        lines.append(f"- tempo classifier: `{cls['directory']}` ({cls['bins']['count']} bins, validation "
+                     f"accuracy {cell(cls['val_accuracy'], '{:.2f}')}; FD against {cls['fd_reference']}; "
+                     f"resampling: {cls['resampling']})")
+    else:
+        lines.append("- tempo classifier: not used")
+    lines += ["", metric_table(rows), "", LEGEND, ""]
+    return "\n".join(lines)
+
+
+def results_markdown(title, intro, model_rows, real_row, shuffled_row, commands, plots, notes=()):
+    """docs/RESULTS.md: ``model_rows`` [(label, {metric: value})], the real and shuffled rows,
+    ``commands`` {label: reproducing command}, ``plots`` [(caption, relative path)]."""
+    named = list(model_rows) + [("real clips (upper bound)", real_row),
+                                ("real clips, shuffled music (chance)", shuffled_row)]
+    command_cells = [f"`{commands.get(label, '')}`" if commands.get(label) else "" for label, _ in named]
+    lines = [f"# {title}", "", *intro, "", metric_table(named, "model", ("reproduce", command_cells)), "",
+             LEGEND, ""]
+    for caption, path in plots:
+        lines += [f"![{caption}]({path})", "", f"*{caption}*", ""]
+    if notes:
+        lines += ["## Notes", ""] + [f"- {n}" for n in notes] + [""]
+    return "\n".join(lines)
+
+
+def plot_metrics(path, model_rows, real_row, shuffled_row, keys=("tempo_acc8", "bas_fact", "bas_bailando",
+                                                                    "phase_error", "cls_acc", "fd")):
+    """Bar chart per metric (one bar per model) with the real (upper bound) and shuffled (chance)
+    levels as lines; written atomically as PNG."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    titles = {k: t for k, t, _, _ in COLUMNS}
+    better = {k: b for k, _, _, b in COLUMNS}
+    keys = [k for k in keys if any(k in row for _, row in model_rows)]
+    fig, axes = plt.subplots(1, len(keys), figsize=(3.0 * len(keys), 3.4), squeeze=False)
+    labels = [label for label, _ in model_rows]
+    for ax, key in zip(axes[0], keys):
+        values = [row.get(key, float("nan")) for _, row in model_rows]
+        values = [float("nan") if v is None else v for v in values]
+        ax.bar(range(len(values)), values, color=[f"C{i}" for i in range(len(values))])
+        for level, style, name in ((real_row.get(key), "-", "real"), (shuffled_row.get(key), "--", "chance")):
+            if level is not None and math.isfinite(level):
+                ax.axhline(level, color="k", linestyle=style, linewidth=1, label=name)
+        ax.set_title(f"{titles[key]} ({'higher' if better[key] else 'lower'} is better)", fontsize=9)
+        ax.set_xticks(range(len(labels)))
+        ax.set_xticklabels(labels, rotation=35, ha="right", fontsize=8)
+    axes[0][0].legend(fontsize=8)
+    fig.tight_layout()
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    tmp = path + ".tmp.png"
+    fig.savefig(tmp, dpi=100)
+    plt.close(fig)
+    os.replace(tmp, path)
+    return path
+
+
+def plot_frames(path, strips):
+    """One row of frames per (label, uint8 (T, H, W, C) clip): how each model's clip moves."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+    frames = max(len(clip) for _, clip in strips)
+    fig, axes = plt.subplots(len(strips), 1, figsize=(min(16, 0.8 * frames + 1.5), 1.0 * len(strips) + 0.3),
+                             squeeze=False)
+    for ax, (label, clip) in zip(axes[:, 0], strips):
+        ax.imshow(np.concatenate(list(clip), axis=1))
+        ax.set_yticks([])
+        ax.set_xticks([])
+        ax.set_ylabel(label, rotation=0, ha="right", va="center", fontsize=8)
+    fig.tight_layout()
+    tmp = path + ".tmp.png"
+    fig.savefig(tmp, dpi=100)
+    plt.close(fig)
+    os.replace(tmp, path)
+    return path
