@@ -119,6 +119,7 @@ def load_nsynth(path, device=None):
                     raise CheckpointError(f"{path}: not an NSynth encoder .npz ({len(missing)} arrays missing, "
                                           f"e.g. {missing[0]}); make one with tools/convert_nsynth_checkpoint.py")
             chainer.serializers.load_npz(path, encoder)
+            encoder.weights_changed()
         except CheckpointError:
             raise
         except (zipfile.BadZipFile, OSError, ValueError, KeyError, EOFError) as e:

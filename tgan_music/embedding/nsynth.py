@@ -132,7 +132,13 @@ class NSynthEncoder(chainer.Chain):
             link = getattr(self, name)
             link.W.array[...] = link.xp.asarray(W)
             link.b.array[...] = link.xp.asarray(b)
+        self.weights_changed()
+
+    def weights_changed(self):
+        """Call after writing weights in place (e.g. chainer.serializers.load_npz): drops the
+        cached hash and GEMM layouts."""
         self._sha256 = None
+        self._taps_key = None
 
     # -- reference path (Chainer functions) ------------------------------
     def forward(self, audio):
@@ -210,7 +216,7 @@ class NSynthEncoder(chainer.Chain):
 
     def _taps(self):
         """Per-layer weights laid out for time-major GEMMs: (in, out) matrices and (out,) biases."""
-        key = tuple(id(p.array) for p in self.params()) + tuple(float(p.array.ravel()[0]) for p in self.params())
+        key = tuple(id(p.array) for p in self.params())  # changes with to_device
         if getattr(self, "_taps_key", None) != key:
             xp = self.xp
 
