@@ -55,25 +55,27 @@ def _synchronize(xp):
 
 
 def time_method(dis, originals, method, repeat, xp):
-    """Median seconds of ``repeat`` clipping passes, each from the original weights;
-    returns (seconds, stats, clipped weights on the host)."""
+    """Median wall and CPU (process) seconds of ``repeat`` clipping passes, each from the
+    original weights; returns (wall, cpu, stats, clipped weights on the host).  CPU time
+    is less sensitive to other jobs on a shared machine (with one BLAS thread)."""
     import statistics
     import time
 
     from chainer.backends import cuda
 
     from tgan_music.model.svc import clip_singular_values
-    times, stats = [], None
+    walls, cpus, stats = [], [], None
     for _ in range(repeat):
         for name, p in dis.namedparams():
             p.array[...] = originals[name]
         _synchronize(xp)
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         stats = clip_singular_values(dis, method=method)
         _synchronize(xp)
-        times.append(time.perf_counter() - start)
+        walls.append(time.perf_counter() - start)
+        cpus.append(time.process_time() - start_cpu)
     result = {name: cuda.to_cpu(p.array).copy() for name, p in dis.namedparams()}
-    return statistics.median(times), stats, result
+    return statistics.median(walls), statistics.median(cpus), stats, result
 
 
 def largest_sigma(weights):
@@ -83,6 +85,7 @@ def largest_sigma(weights):
 
 
 def run(args):
+    import os
     import statistics
 
     import numpy
@@ -96,6 +99,7 @@ def run(args):
     if args.median_sigma <= 0:
         raise UserError(f"--median-sigma {args.median_sigma}: give a positive value")
     device = select_device(args.device)
+    numpy.random.seed(args.seed)  # Chainer's initializers draw from NumPy's global generator
     dis = build_discriminator()
     n_params = sum(p.size for p in dis.params())
     realistic_weights(dis, args.median_sigma, args.seed)
@@ -108,26 +112,32 @@ def run(args):
           f"{len(weights)} weights, on the {where}")
 
     # Alternate the methods so that both see the same machine load.
-    t_ref, t_ours = [], []
+    runs = {"scipy": [], "gram": []}
     for _ in range(args.repeat):
-        t, s_ref, w_ref = time_method(dis, originals, "scipy", 1, xp)
-        t_ref.append(t)
-        t, s_ours, w_ours = time_method(dis, originals, "gram", 1, xp)
-        t_ours.append(t)
-    t_ref, t_ours = statistics.median(t_ref), statistics.median(t_ours)
-    print(f"scipy (TGAN, SVD per weight): {t_ref:.3f} s  {s_ref.directions_clipped} singular values "
-          f"clipped, sigma_max before {s_ref.sigma_max:.4f}, {s_ref.gammas_clamped}/{s_ref.gammas} gammas clamped")
-    print(f"gram (ours):                  {t_ours:.3f} s  {s_ours.directions_clipped} singular values "
-          f"clipped, sigma_max before {s_ours.sigma_max:.4f}, {s_ours.gammas_clamped}/{s_ours.gammas} gammas clamped")
+        for method in runs:
+            runs[method].append(time_method(dis, originals, method, 1, xp))
+
+    def summary(results):  # median wall and cpu seconds, the last pass's stats and weights
+        return (statistics.median(r[0] for r in results), statistics.median(r[1] for r in results),
+                results[-1][2], results[-1][3])
+
+    t_ref, c_ref, s_ref, w_ref = summary(runs["scipy"])
+    t_ours, c_ours, s_ours, w_ours = summary(runs["gram"])
+    for label, t, c, st in (("scipy (TGAN, SVD per weight)", t_ref, c_ref, s_ref),
+                            ("gram (ours)", t_ours, c_ours, s_ours)):
+        print(f"{label:29s} {t:.3f} s wall, {c:.3f} s cpu; {st.directions_clipped} singular values clipped, "
+              f"sigma_max before {st.sigma_max:.4f}, {st.gammas_clamped}/{st.gammas} gammas clamped")
 
     diff = max(float(numpy.abs(w_ours[k] - w_ref[k]).max()) for k in w_ref)
     scale = max(float(numpy.abs(w).max()) for w in w_ref.values())
     ours_weights = [w_ours[name] for name, p in dis.namedparams() if any(p is q for q in weights)]
     sigma_after = largest_sigma(ours_weights)
     speedup = t_ref / t_ours
-    print(f"svc {where}: scipy {t_ref:.3f} s, gram {t_ours:.3f} s, speedup {speedup:.1f}x, "
+    threads = os.environ.get("OPENBLAS_NUM_THREADS") or os.environ.get("OMP_NUM_THREADS") or "default"
+    print(f"svc {where}: scipy {t_ref:.3f} s, gram {t_ours:.3f} s, speedup {speedup:.1f}x "
+          f"(cpu time {c_ref:.3f} s vs {c_ours:.3f} s: {c_ref / max(c_ours, 1e-9):.1f}x), "
           f"max |dW| {diff:.2e} (max |W| {scale:.2e}), sigma_max after {sigma_after:.6f}, "
-          f"{n_params:,} params, median of {args.repeat}")
+          f"{n_params:,} params, median of {args.repeat}, BLAS threads {threads}")
     return 0
 
 
