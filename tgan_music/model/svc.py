@@ -84,6 +84,9 @@ def clip_singular_values(link, *, bn_min_ratio=0.01, method="gram", gram_dtype="
         _clip_weights_scipy(weights, stats)
     else:
         for xp, group in _by_array_module(weights).items():
+            if xp.__name__ not in ("numpy", "cupy"):
+                raise ValueError(f"clip_singular_values: arrays of {xp.__name__} are not supported; "
+                                 "use the @numpy or @cupy device")
             with chainer.using_device(chainer.backend.get_device_from_array(group[0].array)):
                 _clip_weights_gram(group, xp, gram_dtype, update, stats)
     moved = [_clamp_gamma(bn, bn_min_ratio) for bn in norms]
