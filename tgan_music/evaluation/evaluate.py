@@ -186,12 +186,13 @@ def reference_features(classifier, clip_root, config, count, fps):
 
 # -- the whole evaluation ---------------------------------------------------------------
 def evaluate_result(result_dir, *, clips=None, samples=None, split=None, classifier=None,
-                    use_classifier=True, device=None, progress=True, write=True):
+                    use_classifier=True, device=None, progress=True, write=True, keep_clip=False):
     """Evaluates the model in ``result_dir`` (see the module docstring); returns the result dict
     and, when ``write``, stores it as ``evaluation.json`` + ``evaluation.md`` there.
 
     ``clips``: clip set (default: the model's data.root); ``classifier``: tempo classifier
-    directory (default: ``<clip set>/tempo_classifier``); ``use_classifier=False`` skips it."""
+    directory (default: ``<clip set>/tempo_classifier``); ``use_classifier=False`` skips it;
+    ``keep_clip`` adds ``clip: {real, generated}`` (uint8 (T, H, W, C), not written) for figures."""
     import chainer
 
     from tgan_music.data.dataset import build_dataset
@@ -283,18 +284,20 @@ def evaluate_result(result_dir, *, clips=None, samples=None, split=None, classif
     }
     if write:
         write_evaluation(result_dir, result)
+    if keep_clip:
+        result["clip"] = {"real": real_videos[0], "generated": to_uint8_frames(videos[:1])[0]}
     return result
 
 
-def _json_safe(value):
+def json_safe(value):
     if isinstance(value, float) and not math.isfinite(value):
         return None
     if isinstance(value, dict):
-        return {k: _json_safe(v) for k, v in value.items()}
+        return {k: json_safe(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_json_safe(v) for v in value]
+        return [json_safe(v) for v in value]
     if isinstance(value, np.generic):
-        return _json_safe(value.item())
+        return json_safe(value.item())
     return value
 
 
@@ -307,5 +310,5 @@ def write_atomic(path, text):
 
 def write_evaluation(result_dir, result):
     from tgan_music.evaluation.report import evaluation_markdown
-    write_atomic(os.path.join(result_dir, JSON_NAME), json.dumps(_json_safe(result), indent=1))
+    write_atomic(os.path.join(result_dir, JSON_NAME), json.dumps(json_safe(result), indent=1))
     write_atomic(os.path.join(result_dir, MARKDOWN_NAME), evaluation_markdown(result))
