@@ -94,17 +94,21 @@ def run(args):
     if not args.no_reference:
         audio = xp.asarray(rng.uniform(-0.5, 0.5, (1, samples)).astype(np.float32))
         sync()
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         with chainer.no_backprop_mode(), chainer.using_config("train", False):
             encoder.forward(audio)
         sync()
-        seconds = time.perf_counter() - start
+        seconds, cpu = time.perf_counter() - start, time.process_time() - start_cpu
         figures["reference"] = args.seconds / seconds
-        print(f"Chainer-functions reference path, batch 1: {seconds:.3f} s -> {figures['reference']:.2f} s/s")
+        print(f"Chainer-functions reference path, batch 1: {seconds:.3f} s -> {figures['reference']:.2f} s/s "
+              f"({cpu:.3f} CPU-s)")
+        if "batch1" in figures:
+            figures["speedup over reference"] = figures["batch1"] / figures["reference"]
     if hasattr(os, "getloadavg"):
         print(f"load average after: {' '.join(f'{v:.2f}' for v in os.getloadavg())} "
               "(other processes share the CPUs: compare figures within one run)")
-    parts = [f"{k.replace('batch', 'batch ')}: {v:.2f} s/s" for k, v in figures.items()]
+    parts = [f"{k}: {v:.2f}x" if k.startswith("speedup") else f"{k.replace('batch', 'batch ')}: {v:.2f} s/s"
+             for k, v in figures.items()]
     print(f"nsynth encoder, {args.seconds:g} s clip, seconds of audio per second: " + ", ".join(parts)
           + f" (Magenta TF about {MAGENTA_TF_SECONDS_PER_SECOND} s/s, target >= 1.6)")
     return 0
