@@ -94,13 +94,13 @@ def test_dataset_over_extracted_clips(metronome_set):
 
 
 def test_frame_time_to_sample_time_mapping(tmp_path, ffmpeg):
-    """A 25 fps 16:9 source with a white flash over [2.0, 2.083) s (one output frame) and a
+    """A 25 fps 16:9 source with a white flash over [2.0, 2.05] s (source frames 50-51, one output frame) and a
     click at 2.0 s: the flash is clip frame 24 only, the click sample 32000; the crop keeps the
     centre and drops the sides."""
     path = str(tmp_path / "flash.mkv")
     draw = ("drawbox=x=150:y=0:w=20:h=180:color=red:t=fill,"
             "drawbox=x=0:y=0:w=16:h=180:color=lime:t=fill,drawbox=x=304:y=0:w=16:h=180:color=lime:t=fill,"
-            "drawbox=x=0:y=0:w=320:h=40:color=white:t=fill:enable='between(t,2,2.082)'")
+            "drawbox=x=0:y=0:w=320:h=40:color=white:t=fill:enable='between(t,2,2.05)'")
     ffmpeg("-f", "lavfi", "-i", "color=c=black:s=320x180:r=25:d=4", "-f", "lavfi",
            "-i", "aevalsrc='0.9*between(t,2,2.003)':s=48000:d=4", "-vf", draw,
            "-c:v", "libx264", "-qp", "10", "-c:a", "pcm_s16le", path)
