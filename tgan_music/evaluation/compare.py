@@ -112,13 +112,14 @@ def ensure_embeddings(root, config, runs, device, log):
             embed_dataset(root, build_encoder(spec, device=device), spec["name"])
 
 
-def ensure_classifier(root, config, device, log):
+def ensure_classifier(root, config, device, log, progress=True):
     from tgan_music.evaluation.classifier import CONFIG, default_directory, load_classifier
     from tgan_music.evaluation.classifier_training import train_classifier
     directory = default_directory(root)
     if not os.path.isfile(os.path.join(directory, CONFIG)):
         log(f"training the tempo classifier of {root}")
-        train_classifier(root, directory, config["evaluate"]["classifier"], config["data"], device, quiet=True)
+        train_classifier(root, directory, config["evaluate"]["classifier"], config["data"], device,
+                         quiet=not progress)
     return load_classifier(directory)
 
 
@@ -158,7 +159,7 @@ def run_compare(compare_path, overrides=(), device=None, progress=True, log=prin
     started = time.time()
     root = ensure_clip_set(config, device, log)
     ensure_embeddings(root, config, runs, device, log)
-    classifier = ensure_classifier(root, config, device, log)
+    classifier = ensure_classifier(root, config, device, log, progress)
     samples = config["evaluate"]["samples"]
     results = []
     for run in runs:
