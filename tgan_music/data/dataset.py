@@ -118,6 +118,11 @@ class ClipDataset(chainer.dataset.DatasetMixin):
         return mean, std
 
     @property
+    def statistics(self):
+        """(mean, std) that standardise this dataset's embeddings, or (None, None) when it does not."""
+        return self._mean, self._std
+
+    @property
     def dims(self):
         return 0 if self.embeddings is None else int(self.embeddings.dims)
 

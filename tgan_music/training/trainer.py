@@ -101,6 +101,18 @@ def _every_and_last(interval, total):
     return due
 
 
+def save_embedding_statistics(out, dataset):
+    """Writes the mean/std that standardised the music in training (generation applies them too)."""
+    mean, std = getattr(dataset, "statistics", (None, None))
+    if mean is None:
+        return None
+    path = os.path.join(out, "embedding_stats.npz")
+    tmp = path + ".tmp.npz"
+    np.savez(tmp, mean=np.asarray(mean, np.float32), std=np.asarray(std, np.float32))
+    os.replace(tmp, path)
+    return path
+
+
 def train(config, out, device=None, *, embeddings=None, dataset=None, quiet=False):
     """Trains ``config`` into ``out``, resuming from the newest snapshot there.
 
@@ -112,6 +124,7 @@ def train(config, out, device=None, *, embeddings=None, dataset=None, quiet=Fals
     os.makedirs(out, exist_ok=True)
     resumed = resume(trainer, out)
     write_run_info(out, config, {"device": str(device), "resumed_from": resumed})
+    save_embedding_statistics(out, parts["dataset"])
     if resumed and not quiet:
         print(f"resuming from {resumed} (iteration {trainer.updater.iteration})", flush=True)
     try:
