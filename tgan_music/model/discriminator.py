@@ -18,7 +18,7 @@ import chainer.functions as F
 import chainer.links as L
 
 from tgan_music.errors import ConfigError
-from tgan_music.model.conditioning import flatten_steps, resample_time
+from tgan_music.model.conditioning import initializer, flatten_steps, resample_time
 from tgan_music.registry import registry
 
 HEADS = ("score", "dot", "projection")
@@ -36,7 +36,7 @@ class Discriminator(chainer.Chain):
     def __init__(self, frames, height, width, channels, conditioning="none", music_dims=16, *,
                  head: str = "dot", per_step: bool = False, feature_dims: int = 128,
                  widths: list = (64, 128, 256, 512), music_steps: int | None = None,
-                 init_scale: float = 0.01):
+                 init_scale: float | None = 0.01):
         super().__init__()
         if head not in HEADS:
             raise ConfigError(f"model.discriminator.args.head {head!r}; allowed: {', '.join(HEADS)}")
@@ -61,7 +61,7 @@ class Discriminator(chainer.Chain):
         self.steps = size[0] if per_step else 1
         kernel = (1 if per_step else size[0], size[1], size[2])
         out_dims = 1 if head == "score" else feature_dims
-        w = chainer.initializers.Uniform(init_scale)
+        w = initializer(init_scale)
         chans = [channels] + list(widths)
         self.n_conv = len(widths)
         with self.init_scope():

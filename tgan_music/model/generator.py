@@ -17,7 +17,7 @@ import chainer.links as L
 import numpy as np
 
 from tgan_music.errors import ConfigError
-from tgan_music.model.conditioning import CONDITIONINGS, flatten_steps, resample_time
+from tgan_music.model.conditioning import initializer, CONDITIONINGS, flatten_steps, resample_time
 from tgan_music.registry import registry
 
 
@@ -43,7 +43,7 @@ class TemporalGenerator(chainer.Chain):
         n_up = len(widths)
         doublings = min(n_up, two_adic(frames))
         first_len = frames // 2 ** doublings
-        w = chainer.initializers.Uniform(init_scale)
+        w = initializer(init_scale)
         self.frames = frames
         self.z1_dims = z1_dims
         chans = list(widths) + [z1_dims]
@@ -82,7 +82,7 @@ class ImageGenerator(chainer.Chain):
         self.base = (height // 2 ** n_double, width // 2 ** n_double)
         self.half = widths[0] // 2
         feat = self.half * self.base[0] * self.base[1]
-        w = chainer.initializers.Uniform(init_scale)
+        w = initializer(init_scale)
         self.n_double = n_double
         with self.init_scope():
             self.l0s = L.Linear(z0_in, feat, nobias=True, initialW=w)
@@ -116,7 +116,7 @@ class Generator(chainer.Chain):
                  temporal_widths: list = (512, 256, 128, 128),
                  image_widths: list = (512, 256, 128, 64, 32),
                  music_steps: int | None = None,
-                 init_scale: float = 0.01):
+                 init_scale: float | None = 0.01):
         super().__init__()
         if conditioning not in CONDITIONINGS:
             raise ConfigError(f"model.conditioning {conditioning!r}; allowed: {', '.join(CONDITIONINGS)}")
