@@ -17,8 +17,6 @@ from tgan_music.embedding.nsynth import BOTTLENECK, WIDTH, NSynthEncoder, layer_
 from tgan_music.embedding.tensor_bundle import CheckpointError, TensorBundle
 from tgan_music.errors import UserError
 
-ENCODER_VARIABLE = re.compile(r"^ae_[a-z]+(_\d+)?/(W|biases)$")
-
 WHERE_TO_GET = ("Magenta publishes the pretrained NSynth WaveNet checkpoint as wavenet-ckpt.tar "
                 "(linked from the NSynth README of magenta/models/nsynth, about 1 GB); unpack it and "
                 "pass --checkpoint wavenet-ckpt/model.ckpt-200000 (the prefix of the .index/.data-* "
@@ -80,7 +78,7 @@ def read_tf_weights(prefix):
     weights, missing = {}, []
     for layer, (w_shape, b_shape) in shapes.items():
         arrays = []
-        for var, want in ((f"{layer}/W", None), (f"{layer}/biases", b_shape)):
+        for var in (f"{layer}/W", f"{layer}/biases"):
             entry = bundle.entries.get(var)
             if entry is None or entry.numpy_dtype is not np.float32:
                 missing.append(var)
