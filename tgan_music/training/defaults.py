@@ -17,5 +17,8 @@ SCHEMA = {
     "preview_samples": Field(int, 3, doc="generated samples per music clip in a preview (next to the real clip)"),
     "metrics": Field(list, [], doc="evaluation metrics run during training: a list of {name, args} "
                                    "of registry('metric')"),
+    "multi_node_bn": Field(bool, True, doc="under MPI (--communicator): batch normalization over the global "
+                                           "batch of all processes, so N processes train like 1; false = "
+                                           "each process normalizes its own slice"),
     "metrics_interval": Field(int, 0, doc="run train.metrics every N iterations (0 = only at the end)"),
 }

@@ -72,9 +72,11 @@ class Snapshot(extension.Extension):
             os.remove(old)
 
 
-def resume(trainer, out):
-    """Loads the newest snapshot in ``out`` into ``trainer``; returns its path or None."""
-    for stale in glob.glob(os.path.join(out, "snapshot_iter_*.tmp.npz")):
+def resume(trainer, out, clean=True):
+    """Loads the newest snapshot in ``out`` into ``trainer``; returns its path or None.
+
+    ``clean``: remove temporary files of writes cut short (under MPI only rank 0 does)."""
+    for stale in glob.glob(os.path.join(out, "snapshot_iter_*.tmp.npz")) if clean else ():
         os.remove(stale)   # a write cut short by a kill; the finished snapshots are intact
     path = latest_snapshot(out)
     if path is None:

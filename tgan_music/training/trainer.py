@@ -42,8 +42,12 @@ def make_optimizer(config, link):
     return opt
 
 
-def build_trainer(config, out, device, *, embeddings=None, dataset=None, quiet=False):
-    """(trainer, parts) for ``config`` writing into ``out``; ``parts`` holds gen, dis, dataset."""
+def build_trainer(config, out, device, *, embeddings=None, dataset=None, quiet=False, dist=None):
+    """(trainer, parts) for ``config`` writing into ``out``; ``parts`` holds gen, dis, dataset.
+
+    ``dist`` (tgan_music.training.distributed.Distributed): train data-parallel over MPI
+    ranks; ``train.batchsize`` is the global batch, split over the ranks, and only rank 0
+    gets the extensions that write (log, plots, snapshots, previews, metrics)."""
     from tgan_music.data.dataset import build_dataset
     from tgan_music.model.build import build_networks
     from tgan_music.training.metrics_hook import EvaluationContext, Metrics, build_metrics
@@ -62,16 +66,32 @@ def build_trainer(config, out, device, *, embeddings=None, dataset=None, quiet=F
         raise UserError(f"embedding.dims is {config['embedding']['dims']} but the embeddings of "
                         f"{config['data']['root']} have {dataset.dims}; set embedding.dims={dataset.dims}")
     gen, dis = build_networks(config)
+    multi_node_bn = dist is not None and t["multi_node_bn"]
+    if dist is not None:
+        dist.local_slice(t["batchsize"])   # a batch that does not split stops here, on every rank
+        if multi_node_bn:
+            from tgan_music.training.distributed import use_multi_node_batch_normalization
+            use_multi_node_batch_normalization(gen, dist.comm)
+            use_multi_node_batch_normalization(dis, dist.comm)
     gen.to_device(device)
     dis.to_device(device)
+    gen_opt, dis_opt = make_optimizer(config, gen), make_optimizer(config, dis)
+    if dist is not None:
+        from tgan_music.training.distributed import multi_node_optimizer
+        gen_opt, dis_opt = multi_node_optimizer(gen_opt, dist), multi_node_optimizer(dis_opt, dist)
+    # The iterator yields example indices (the same ones on every rank); the updater loads
+    # the examples of its own slice of the batch.
     iterator = chainer.iterators.SerialIterator(
-        dataset, t["batchsize"], shuffle=None,
+        range(len(dataset)), t["batchsize"], shuffle=None,
         order_sampler=SeededOrderSampler(config["seed"]))
-    updater = GANUpdater(iterator, make_optimizer(config, gen), make_optimizer(config, dis), loss,
-                         conditional=conditional, device=device, svc_freq=t["svc_freq"],
-                         seed=config["seed"], dataset=dataset)
+    updater = GANUpdater(iterator, gen_opt, dis_opt, loss, conditional=conditional, device=device,
+                         dataset=dataset, svc_freq=t["svc_freq"], seed=config["seed"], dist=dist,
+                         multi_node_bn=multi_node_bn)
     total = t["iterations"]
     trainer = chainer.training.Trainer(updater, (total, "iteration"), out=out)
+    parts = {"gen": gen, "dis": dis, "dataset": dataset, "updater": updater}
+    if dist is not None and not dist.is_root:
+        return trainer, parts
 
     log_every = (max(1, min(t["log_interval"], total)), "iteration")
     trainer.extend(extensions.LogReport(trigger=log_every))
@@ -91,7 +111,7 @@ def build_trainer(config, out, device, *, embeddings=None, dataset=None, quiet=F
         context = EvaluationContext(gen, dataset, config, device, conditional)
         interval = t["metrics_interval"] or total
         trainer.extend(Metrics(metrics, context), trigger=_every_and_last(interval, total))
-    return trainer, {"gen": gen, "dis": dis, "dataset": dataset, "updater": updater}
+    return trainer, parts
 
 
 def _every_and_last(interval, total):
@@ -113,24 +133,38 @@ def save_embedding_statistics(out, dataset):
     return path
 
 
-def train(config, out, device=None, *, embeddings=None, dataset=None, quiet=False):
+def train(config, out, device=None, *, embeddings=None, dataset=None, quiet=False, dist=None):
     """Trains ``config`` into ``out``, resuming from the newest snapshot there.
 
     Returns {'iteration', 'resumed_from', 'out'}. A NaN/inf loss raises UserError naming
-    the last good snapshot."""
+    the last good snapshot. Under MPI (``dist``) every rank calls this with the same
+    arguments; ``out`` must be the same directory for all of them (every rank resumes
+    from the same snapshot), and only rank 0 writes into it."""
     from tgan_music.results import write_run_info
     device = device or chainer.get_device("@numpy")
-    trainer, parts = build_trainer(config, out, device, embeddings=embeddings, dataset=dataset, quiet=quiet)
-    os.makedirs(out, exist_ok=True)
-    resumed = resume(trainer, out)
-    write_run_info(out, config, {"device": str(device), "resumed_from": resumed})
-    save_embedding_statistics(out, parts["dataset"])
-    if resumed and not quiet:
+    root = dist is None or dist.is_root
+    trainer, parts = build_trainer(config, out, device, embeddings=embeddings, dataset=dataset,
+                                   quiet=quiet or not root, dist=dist)
+    if root:
+        os.makedirs(out, exist_ok=True)
+    if dist is not None:
+        dist.barrier()   # rank 0 has removed stale temporary snapshots before anyone reads
+    resumed = resume(trainer, out, clean=root)
+    if root:
+        info = {"device": str(device), "resumed_from": resumed}
+        if dist is not None:
+            info.update(processes=dist.size, communicator=dist.name,
+                        multi_node_bn=bool(config["train"]["multi_node_bn"]))
+        write_run_info(out, config, info)
+        save_embedding_statistics(out, parts["dataset"])
+    if resumed and not quiet and root:
         print(f"resuming from {resumed} (iteration {trainer.updater.iteration})", flush=True)
     try:
         trainer.run(show_loop_exception_msg=False)
     except NonFiniteLoss as e:
         good = latest_snapshot(out)
-        raise UserError(f"{e}; training stopped. The last good snapshot is {good or 'none (none written yet)'}; "
-                        "lower train.lr or change train.loss, then run the same command to resume from it") from None
+        error = UserError(f"{e}; training stopped. The last good snapshot is {good or 'none (none written yet)'}; "
+                          "lower train.lr or change train.loss, then run the same command to resume from it")
+        error.every_rank = True   # the loss is averaged over the ranks: all of them stop here together
+        raise error from None
     return {"iteration": trainer.updater.iteration, "resumed_from": resumed, "out": out}

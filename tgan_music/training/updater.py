@@ -35,7 +35,7 @@ class GANUpdater(chainer.training.updaters.StandardUpdater):
     in snapshots, so a run is reproducible from its seed and resumes where it stopped."""
 
     def __init__(self, iterator, gen_optimizer, dis_optimizer, loss, *, conditional, device,
-                 svc_freq=0, seed=0, dataset=None):
+                 dataset, svc_freq=0, seed=0, dist=None, multi_node_bn=False):
         super().__init__(iterator, {"gen": gen_optimizer, "dis": dis_optimizer},
                          converter=concat_examples, device=device)
         self.gen = gen_optimizer.target
@@ -45,33 +45,50 @@ class GANUpdater(chainer.training.updaters.StandardUpdater):
         self.svc_freq = svc_freq
         self.rng = np.random.RandomState(seed)
         self.dataset = dataset
+        # Under MPI (``dist``, tgan_music.training.distributed) the iterator yields the same
+        # global batch of example indices on every rank and each rank loads its own slice.
+        self.dist = dist
+        self.multi_node_bn = multi_node_bn
         self.clip = load_clipper() if svc_freq else None
         if svc_freq and self.clip is None:
             warnings.warn("train.svc_freq is set but tgan_music.model.svc is missing: training without "
                           "singular value clipping")
 
-    def mismatched(self, m, indices):
-        """Music of other clips for the real videos: the dataset's draw, else the batch rolled by one."""
-        if self.dataset is not None and hasattr(self.dataset, "mismatched_embedding"):
-            idx = chainer.backend.CpuDevice().send(indices)
-            return self.device.send(self.dataset.mismatched_embedding(idx, self.rng))
+    def local(self, global_batch):
+        """This rank's part of an array that holds one row per example of the global batch."""
+        return global_batch if self.dist is None else global_batch[self.dist.local_slice(len(global_batch))]
+
+    def mean_over_ranks(self, values):
+        return values if self.dist is None else self.dist.mean(values)
+
+    def mismatched(self, m, global_indices):
+        """Music of other clips for the real videos: the dataset's draw, else the batch rolled by one.
+
+        The draw is made for the whole global batch (same RandomState on every rank) and
+        sliced, so every rank gets different clips and the run equals the 1-rank run."""
+        if hasattr(self.dataset, "mismatched_embedding"):
+            drawn = self.dataset.mismatched_embedding(global_indices, self.rng)
+            return self.device.send(self.local(drawn))
         xp = chainer.backend.get_array_module(m)
         return xp.roll(m, 1, axis=0)
 
-    def check(self, loss, which):
-        value = float(loss.array)
+    def check(self, value, which):
+        """Raises NonFiniteLoss for a NaN/inf loss (under MPI the mean over the ranks, so that
+        every rank stops at the same iteration)."""
         if not math.isfinite(value):
             raise NonFiniteLoss(self.iteration + 1, which, value)
         return value
 
     def update_core(self):
-        batch = self.get_iterator("main").next()
-        x_real, m, indices = self.converter(batch, self.device)
+        global_indices = np.asarray(self.get_iterator("main").next(), np.int64)
+        examples = [self.dataset[int(i)] for i in self.local(global_indices)]
+        x_real, m, _ = self.converter(examples, self.device)
         if not self.conditional:
             m = None
-        n = len(x_real)
-        z = self.device.send(self.gen.sample_z(n, self.rng))
-        mis = self.mismatched(m, indices) if self.conditional else None
+        # z for the whole global batch from the RandomState every rank shares, then this
+        # rank's rows: ranks draw different z, and the run is reproducible for any rank count.
+        z = self.device.send(self.local(self.gen.sample_z(len(global_indices), self.rng)))
+        mis = self.mismatched(m, global_indices) if self.conditional else None
         x_fake = self.gen(z, m)
 
         # Discriminator step (the fake is detached; real features are shared by both music draws).
@@ -80,25 +97,33 @@ class GANUpdater(chainer.training.updaters.StandardUpdater):
         d_mis = self.dis.score(phi_real, mis) if self.conditional else None
         d_fake = self.dis(x_fake.array, m)
         loss_dis, _ = self.loss(d_real, d_fake, d_mis)
-        dis_value = self.check(loss_dis, "discriminator")
+        dis_value, = self.mean_over_ranks([float(loss_dis.array)])
+        self.check(dis_value, "discriminator")
         self.dis.cleargrads()
         loss_dis.backward()
-        self.get_optimizer("dis").update()
+        self.get_optimizer("dis").update()    # under MPI: gradients averaged over the ranks
         if self.clip is not None and (self.iteration + 1) % self.svc_freq == 0:
+            if self.dist is not None and not self.multi_node_bn:
+                self.dist.average_persistents(self.dis)   # SVC clamps BN gammas by these
             self.clip(self.dis)
 
         # Generator step against the updated discriminator.
         d_fake_g = self.dis(x_fake, m)
         _, loss_gen = self.loss(d_real.array, d_fake_g, None)
-        gen_value = self.check(loss_gen, "generator")
+        scores = [float(d_real.array.mean()), float(d_fake.array.mean())]
+        if d_mis is not None:
+            scores.append(float(d_mis.array.mean()))
+        gen_value, *scores = self.mean_over_ranks([float(loss_gen.array)] + scores)
+        self.check(gen_value, "generator")
         self.gen.cleargrads()
         loss_gen.backward()
         self.get_optimizer("gen").update()
+        if self.dist is not None and not self.multi_node_bn:
+            self.dist.average_persistents(self.gen, self.dis)
 
-        report = {"dis/loss": dis_value, "gen/loss": gen_value,
-                  "dis/real": float(d_real.array.mean()), "dis/fake": float(d_fake.array.mean())}
+        report = {"dis/loss": dis_value, "gen/loss": gen_value, "dis/real": scores[0], "dis/fake": scores[1]}
         if d_mis is not None:
-            report["dis/mismatch"] = float(d_mis.array.mean())
+            report["dis/mismatch"] = scores[2]
         chainer.report(report)
 
     def serialize(self, serializer):
