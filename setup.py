@@ -27,6 +27,8 @@ setup(
         "pyyaml>=6",
         "matplotlib>=3.7",
         "tqdm>=4.60",
+        # The NSynth CPU path keeps BLAS single-threaded inside its own worker threads.
+        "threadpoolctl>=3",
     ],
     extras_require={
         "gpu": ["cupy-cuda12x>=12,<14"],

@@ -4,6 +4,7 @@ soundfile (libsndfile) reads WAV/FLAC/OGG/MP3 directly; anything else (AAC, M4A,
 containers, ...) is decoded by ffmpeg. Channels are averaged, then the signal is resampled
 with librosa's default (soxr high quality) resampler.
 """
+import contextlib
 import os
 import shutil
 import subprocess
@@ -13,9 +14,28 @@ import numpy as np
 from tgan_music.errors import UserError
 
 
+@contextlib.contextmanager
+def _quiet_stderr():
+    """Silences C libraries writing to fd 2 (libsndfile's mpg123 prints 'Note: ...' on bad
+    MP3 data); the problem is reported as one UserError line instead."""
+    try:
+        saved = os.dup(2)
+    except OSError:
+        yield
+        return
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
 def _read_soundfile(path):
     import soundfile
-    data, rate = soundfile.read(path, dtype="float32", always_2d=True)
+    with _quiet_stderr():
+        data, rate = soundfile.read(path, dtype="float32", always_2d=True)
     return data.mean(axis=1), rate
 
 

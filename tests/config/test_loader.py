@@ -160,3 +160,11 @@ def test_component_name_and_args(write, with_toy_schema):
 def test_component_errors(with_toy_schema, override, message):
     with pytest.raises(ConfigError, match=message):
         load_config(None, [override])
+
+
+def test_override_of_a_component_name_drops_its_args(with_toy_schema):
+    cfg = load_config(None, ["model.toy.name=plain"])
+    assert cfg["model"]["toy"] == {"name": "plain", "args": {}}
+    cfg = load_config(None, ["model.toy.name=plain", "model.toy.args.gain=5"])
+    assert cfg["model"]["toy"]["args"] == {"gain": 5}
+    assert load_config(None, ["model.toy.name=widget"])["model"]["toy"]["args"] == {"width": 8}

@@ -123,6 +123,9 @@ def load_config(path=None, overrides=(), validate=True):
             if not isinstance(node.get(k), dict):
                 node[k] = {}
             node = node[k]
+        if keys[-1] == "name" and "args" in node and node.get("name") != value:
+            # Another component: the old one's args do not apply to it (as with `extends`).
+            node["args"] = {}
         node[keys[-1]] = value
         origins[".".join(keys)] = f"--set {text}"
     if validate:
