@@ -23,6 +23,31 @@ GPU_COMMUNICATORS = ("flat", "pure_nccl")   # ChainerMN's flat and pure_nccl hol
 _SIZE_VARIABLES = ("OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_SIZE", "MPI_LOCALNRANKS")
 
 
+def mpiexec_command(processes, command):
+    """``mpiexec -n P <command>`` for this machine's launcher, or None when there is none.
+
+    Open MPI gets ``--oversubscribe`` (more processes than cores is fine for CPU runs and
+    tests); running as root also needs OMPI_ALLOW_RUN_AS_ROOT (see :func:`mpiexec_env`)."""
+    import shutil
+    import subprocess
+    launcher = shutil.which("mpiexec")
+    if launcher is None:
+        return None
+    version = subprocess.run([launcher, "--version"], capture_output=True, text=True).stdout
+    extra = ["--oversubscribe"] if ("Open MPI" in version or "OpenRTE" in version) else []
+    return [launcher, *extra, "-n", str(processes), *command]
+
+
+def mpiexec_env(threads=None):
+    """The environment for :func:`mpiexec_command`: Open MPI refuses root without these two
+    variables; ``threads`` caps the BLAS/OpenMP threads of each process."""
+    env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
+    if threads:
+        for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+            env[name] = str(threads)
+    return env
+
+
 def launched_size():
     """How many processes the MPI launcher started (1 when not started by one)."""
     for name in _SIZE_VARIABLES:

@@ -136,7 +136,7 @@ def save_embedding_statistics(out, dataset):
 def train(config, out, device=None, *, embeddings=None, dataset=None, quiet=False, dist=None):
     """Trains ``config`` into ``out``, resuming from the newest snapshot there.
 
-    Returns {'iteration', 'resumed_from', 'out'}. A NaN/inf loss raises UserError naming
+    Returns {'iteration', 'resumed_from', 'out', 'gen', 'dis'}. A NaN/inf loss raises UserError naming
     the last good snapshot. Under MPI (``dist``) every rank calls this with the same
     arguments; ``out`` must be the same directory for all of them (every rank resumes
     from the same snapshot), and only rank 0 writes into it."""
@@ -167,4 +167,5 @@ def train(config, out, device=None, *, embeddings=None, dataset=None, quiet=Fals
                           "lower train.lr or change train.loss, then run the same command to resume from it")
         error.every_rank = True   # the loss is averaged over the ranks: all of them stop here together
         raise error from None
-    return {"iteration": trainer.updater.iteration, "resumed_from": resumed, "out": out}
+    return {"iteration": trainer.updater.iteration, "resumed_from": resumed, "out": out,
+            "gen": parts["gen"], "dis": parts["dis"]}
