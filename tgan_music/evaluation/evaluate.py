@@ -42,38 +42,12 @@ def load_model(result_dir, device):
 
     The embedding statistics come from ``embedding_stats.npz`` when training wrote one; else
     None (the evaluation then standardises with the clip set's statistics, as training did)."""
-    import chainer
-
-    from tgan_music.config import load_config
-    from tgan_music.model.build import build_networks
-    from tgan_music.training.snapshot import latest_snapshot
-
+    from tgan_music.generation.model import load_generator
     if not os.path.isdir(result_dir):
         raise UserError(f"{result_dir}: no such result directory; pass a directory written by "
                         "`tgan-music train CONFIG --out DIR`")
-    config_path = os.path.join(result_dir, "config.yaml")
-    if not os.path.isfile(config_path):
-        raise UserError(f"{result_dir}: no config.yaml; a result directory is written by `tgan-music train`")
-    snapshot = latest_snapshot(result_dir)
-    if snapshot is None:
-        raise UserError(f"{result_dir}: no snapshot_iter_*.npz; train longer (a snapshot is written every "
-                        "train.snapshot_interval iterations and at the end)")
-    config = load_config(config_path)
-    gen, _ = build_networks(config)
-    with np.load(snapshot) as npz:
-        prefix = "updater/model:gen/" if any(k.startswith("updater/model:gen/") for k in npz.files) else ""
-    try:
-        chainer.serializers.load_npz(snapshot, gen, path=prefix)
-    except (KeyError, ValueError) as e:
-        raise UserError(f"{snapshot}: does not hold the generator of {config_path} ({type(e).__name__}); "
-                        "the config was changed after training") from None
-    gen.to_device(device)
-    mean = std = None
-    stats = os.path.join(result_dir, "embedding_stats.npz")
-    if os.path.isfile(stats):
-        with np.load(stats) as s:
-            mean, std = s["mean"].astype(np.float32), s["std"].astype(np.float32)
-    return gen, config, snapshot, mean, std
+    model = load_generator(result_dir, device, require_stats=False)
+    return model.gen, model.config, model.snapshot, model.mean, model.std
 
 
 def generate_clips(gen, dataset, indices, conditional, device, seed, mean=None, std=None,

@@ -41,6 +41,9 @@ def _resolve(model):
         model = SHIPPED_MODEL
     if os.path.isdir(model):
         snapshot = latest_snapshot(model)
+        if snapshot is None and not os.path.isfile(os.path.join(model, "config.yaml")):
+            raise UserError(f"{model}: not a training result (no config.yaml, no snapshot_iter_*.npz); "
+                            "pass a directory written by `tgan-music train CONFIG --out DIR`")
         if snapshot is None:
             raise UserError(f"{model}: no snapshot_iter_*.npz in this directory; train it first "
                             "(`tgan-music train CONFIG --out DIR`) or pass a snapshot file")
@@ -50,8 +53,11 @@ def _resolve(model):
     raise UserError(f"--model {model}: no such file or directory; pass a training result directory or a snapshot")
 
 
-def load_generator(model=None, device=None):
-    """The TrainedGenerator of ``model`` (None = the shipped model) on ``device``."""
+def load_generator(model=None, device=None, require_stats=True):
+    """The TrainedGenerator of ``model`` (None = the shipped model) on ``device``.
+
+    Without ``require_stats`` a conditional model lacking ``embedding_stats.npz`` loads with
+    mean = std = None (the caller then standardises with its clip set's statistics)."""
     import chainer
 
     from tgan_music.config import load_config
@@ -76,11 +82,12 @@ def load_generator(model=None, device=None):
     mean = std = None
     stats_path = os.path.join(result_dir, "embedding_stats.npz")
     if config["model"]["conditioning"] != "none" and config["embedding"].get("normalize", True):
-        if not os.path.isfile(stats_path):
+        if os.path.isfile(stats_path):
+            with np.load(stats_path) as s:
+                mean, std = s["mean"].astype(np.float32), s["std"].astype(np.float32)
+        elif require_stats:
             raise UserError(f"{result_dir}: no embedding_stats.npz (the music statistics used in training); "
                             "it is written by `tgan-music train`: re-run training for a few iterations to write it")
-        with np.load(stats_path) as s:
-            mean, std = s["mean"].astype(np.float32), s["std"].astype(np.float32)
     if device is not None:
         gen.to_device(device)
     return TrainedGenerator(config, gen, snapshot, mean, std)
