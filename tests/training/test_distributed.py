@@ -5,6 +5,7 @@ OpenMPI, tools/bootstrap.sh)."""
 import importlib.util
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -160,3 +161,12 @@ def test_mpiexec_without_communicator_is_refused(write_config, tmp_path):
     assert done.returncode != 0
     assert "without --communicator" in done.stderr
     assert not os.path.exists(tmp_path / "y" / "log")
+
+
+def test_bench_train_procs_prints_the_speedup(write_config, capsys):
+    from tgan_music.cli import main
+    path = write_config(conditioning="none", head="score", batchsize=4)
+    assert main(["bench", "train", path, "--procs", "1,2", "--iterations", "1", "--warmup", "0"]) == 0
+    last = capsys.readouterr().out.strip().splitlines()[-1]
+    assert re.search(r"\(CPU, \d+ cores, naive communicator, global batch 4\): 1 proc [\d.]+ s/it, "
+                     r"2 proc [\d.]+ s/it; 2-process speedup [\d.]+x$", last), last

@@ -2,7 +2,15 @@
 
 Times the updater alone (one D step, one G step, SVC when due; no logging, snapshots or
 previews) on in-memory procedural clips of the config's geometry, so the figure is the
-networks' cost and not the disk's. ``--data`` times the config's own clip set instead."""
+networks' cost and not the disk's. ``--data`` times the config's own clip set instead.
+
+``--procs 1,2`` times the same global batch (``train.batchsize``) on 1 process and on P
+MPI processes (ChainerMN, ``--communicator``, default naive) and prints the speedup; each
+run is a fresh ``mpiexec`` job with the machine's cores shared among its processes."""
+import os
+import re
+import subprocess
+import sys
 import time
 
 from tgan_music.cli.common import add_config_arguments, add_device_argument
@@ -17,32 +25,50 @@ def add_arguments(parser):
     parser.add_argument("--warmup", type=int, default=2, help="untimed iterations first (default 2)")
     parser.add_argument("--data", action="store_true", help="read the config's clip set (data.root) "
                         "instead of in-memory procedural clips")
+    parser.add_argument("--procs", default=None, metavar="P,P,...",
+                        help="time 1 and P MPI processes (mpiexec, same global batch) and print the speedup, "
+                             "e.g. --procs 1,2")
+    from tgan_music.cli.train import add_communicator_argument
+    add_communicator_argument(parser)
 
 
 def run(args):
+    if args.procs:
+        return run_procs(args)
     import tempfile
 
     from tgan_music.cli.common import load_config_from_args
+    from tgan_music.cli.train import run_on_every_rank, start_distributed
     from tgan_music.device import select_device
+    from tgan_music.training.distributed import rank_device_id
     from tgan_music.training.toy_data import SyntheticClips, toy_geometry
     from tgan_music.training.trainer import build_trainer
 
     config = load_config_from_args(args)
     config["train"]["preview_interval"] = 0
-    device = select_device(args.device)
-    dataset = None if args.data else SyntheticClips(toy_geometry(config), n=max(8, config["train"]["batchsize"]),
-                                                    dims=config["embedding"]["dims"], seed=config["seed"])
-    with tempfile.TemporaryDirectory() as out:
-        trainer, parts = build_trainer(config, out, device, dataset=dataset, quiet=True)
-        updater = parts["updater"]
-        for _ in range(args.warmup):
-            updater.update()
-        times = []
-        for _ in range(args.iterations):
-            start = time.perf_counter()
-            updater.update()
-            _sync(device)
-            times.append(time.perf_counter() - start)
+    dist = start_distributed(args)
+
+    def work():
+        device = select_device(rank_device_id(args.device, dist))
+        dataset = None if args.data else SyntheticClips(toy_geometry(config), n=max(8, config["train"]["batchsize"]),
+                                                        dims=config["embedding"]["dims"], seed=config["seed"])
+        with tempfile.TemporaryDirectory() as out:
+            trainer, parts = build_trainer(config, out, device, dataset=dataset, quiet=True, dist=dist)
+            updater = parts["updater"]
+            for _ in range(args.warmup):
+                updater.update()
+            times = []
+            for _ in range(args.iterations):
+                start = time.perf_counter()
+                updater.update()   # under MPI its collectives keep the ranks in step
+                _sync(device)
+                times.append(time.perf_counter() - start)
+        return device, times
+
+    device, times = run_on_every_rank(dist, work, verbose=getattr(args, "verbose", False))
+    if dist is not None and not dist.is_root:
+        return
+    ranks = f", {dist.size} processes ({dist.name})" if dist is not None else ""
     batch = config["train"]["batchsize"]
     per_iter = sum(times) / len(times)
     d = config["data"]
@@ -50,7 +76,53 @@ def run(args):
           f"max {max(times):.3f} s; svc every {config['train']['svc_freq']} iterations")
     print(f"bench train {args.config}: {per_iter:.3f} s/iteration, {batch / per_iter:.1f} videos/s "
           f"(batch {batch}, {d['frames']}x{d['height']}x{d['width']}, conditioning "
-          f"{config['model']['conditioning']}, device {device})")
+          f"{config['model']['conditioning']}, device {device}{ranks})")
+
+
+def run_procs(args):
+    """Runs this benchmark once per process count (a fresh job each) and prints the speedups."""
+    from tgan_music.errors import UserError
+    from tgan_music.training.distributed import mpiexec_command, mpiexec_env
+    try:
+        counts = sorted({int(p) for p in args.procs.split(",")})
+    except ValueError:
+        raise UserError(f"--procs {args.procs}: give process counts separated by commas, e.g. --procs 1,2") from None
+    if not counts or counts[0] < 1:
+        raise UserError(f"--procs {args.procs}: process counts must be >= 1")
+    cores = os.cpu_count() or 1
+    base = [sys.executable, "-m", "tgan_music", "bench", "train", args.config,
+            "--iterations", str(args.iterations), "--warmup", str(args.warmup), "--device", str(args.device)]
+    for item in args.overrides:
+        base += ["--set", item]
+    if args.data:
+        base.append("--data")
+    communicator = args.communicator or ("naive" if args.device < 0 else "pure_nccl")
+    label = "CPU" if args.device < 0 else "GPU"
+    per_iteration, batch = {}, None
+    for p in counts:
+        threads = max(1, cores // p)   # the cores are shared among the processes, not oversubscribed
+        if p == 1:
+            command = base
+        else:
+            command = mpiexec_command(p, base + ["--communicator", communicator])
+            if command is None:
+                raise UserError("--procs: mpiexec is not on PATH; install OpenMPI (tools/bootstrap.sh) "
+                                "and the mpi extra (pip install -e '.[mpi]')")
+        done = subprocess.run(command, env=mpiexec_env(threads=threads), capture_output=True, text=True)
+        lines = done.stdout.strip().splitlines()
+        match = re.search(r"([\d.]+) s/iteration, [\d.]+ videos/s \(batch (\d+)", lines[-1] if lines else "")
+        if done.returncode != 0 or match is None:
+            problem = (done.stderr.strip().splitlines() or ["no output"])[-1]
+            raise UserError(f"bench train with {p} process(es) failed: {problem}")
+        per_iteration[p], batch = float(match.group(1)), int(match.group(2))
+        print(f"{p} process(es), {threads} thread(s) each: {per_iteration[p]:.3f} s/iteration, "
+              f"{batch / per_iteration[p]:.1f} videos/s", flush=True)
+    first = counts[0]
+    figures = ", ".join(f"{p} proc {per_iteration[p]:.3f} s/it" for p in counts)
+    speedups = ", ".join(f"{p}-process speedup {per_iteration[first] / per_iteration[p]:.2f}x"
+                         for p in counts if p != first)
+    print(f"bench train {args.config} --procs {args.procs} ({label}, {cores} cores, {communicator} communicator, "
+          f"global batch {batch}): {figures}; {speedups or 'no other process count'}")
 
 
 def _sync(device):
