@@ -170,3 +170,23 @@ def test_bench_train_procs_prints_the_speedup(write_config, capsys):
     last = capsys.readouterr().out.strip().splitlines()[-1]
     assert re.search(r"\(CPU, \d+ cores, naive communicator, global batch 4\): 1 proc [\d.]+ s/it, "
                      r"2 proc [\d.]+ s/it; 2-process speedup [\d.]+x$", last), last
+
+
+def test_embed_splits_clips_over_two_processes(clipset, tmp_path):
+    import glob
+    import shutil
+    from tgan_music.embedding.cache import embed_dataset, open_cache
+    from tgan_music.embedding.encoders import build_encoder
+    one, two = str(tmp_path / "one"), str(tmp_path / "two")
+    shutil.copytree(clipset[0], one)
+    shutil.copytree(clipset[0], two)
+    done = mpirun(2, ["-m", "tgan_music", "embed", two, "--encoder", "librosa", "--communicator", "naive"])
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.count("6 clips") == 1   # rank 0 reports
+    embed_dataset(one, build_encoder("librosa"), "librosa", progress=False)
+    a, b = open_cache(one, {"name": "librosa"}), open_cache(two, {"name": "librosa"})
+    assert len(a) == len(b) == 6
+    for i in range(6):   # other batches and BLAS threads per process: float rounding only
+        np.testing.assert_allclose(b[i], a[i], rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(b.mean, a.mean, rtol=1e-5, atol=1e-6)
+    assert not glob.glob(f"{two}/embeddings/*/*.tmp*")

@@ -17,6 +17,10 @@ def add_arguments(parser):
                              "wavenet-ckpt.tar) or a .npz from tools/convert_nsynth_checkpoint.py")
     parser.add_argument("--batch-size", type=int, default=8, help="clips encoded per step (default 8)")
     add_device_argument(parser)
+    parser.add_argument("--communicator", default=None, choices=("naive", "flat", "pure_nccl"),
+                        help="under mpiexec: split the clips over the processes (ChainerMN communicator; "
+                             "naive on CPUs); with --device N each process of a machine takes GPU N + its "
+                             "local rank")
 
 
 def run(args):
@@ -27,8 +31,18 @@ def run(args):
     if args.encoder == "librosa" and args.checkpoint:
         print("note: --checkpoint is ignored by --encoder librosa")
     spec = {"name": args.encoder, "args": {"checkpoint": args.checkpoint} if args.encoder == "nsynth" else {}}
-    device = select_device(args.device)
-    encoder = build_encoder(spec, device=device)
-    cache = embed_dataset(args.dataset, encoder, args.encoder, batch_size=args.batch_size)
+    from tgan_music.cli.train import run_on_every_rank, start_distributed
+    from tgan_music.training.distributed import rank_device_id
+    dist = start_distributed(args)
+
+    def work():
+        device = select_device(rank_device_id(args.device, dist))
+        encoder = build_encoder(spec, device=device)
+        return embed_dataset(args.dataset, encoder, args.encoder, batch_size=args.batch_size,
+                             progress=dist is None or dist.is_root, dist=dist)
+
+    cache = run_on_every_rank(dist, work, verbose=getattr(args, "verbose", False))
+    if dist is not None and not dist.is_root:
+        return
     print(f"{cache.directory}: {len(cache)} clips, {cache.dims} dims at {cache.frame_rate:g} frames/s "
           f"(encoder {cache.encoder_id})")

@@ -205,9 +205,13 @@ def check_compatible(directory, manifest, base):
                             "delete the directory or use the checkpoint it was made with")
 
 
-def embed_dataset(dataset_root, encoder, name, batch_size=8, progress=True):
+def embed_dataset(dataset_root, encoder, name, batch_size=8, progress=True, dist=None):
     """Fills ``DATASET/embeddings/<encoder-id>/`` with one .npy per clip; resumes an interrupted
-    run; returns the complete ``EmbeddingCache``."""
+    run; returns the complete ``EmbeddingCache``.
+
+    ``dist`` (tgan_music.training.distributed.Distributed, under mpiexec): rank r encodes the
+    clips i with i % size == r; rank 0 alone writes the manifests, after a barrier."""
+    rank, size = (dist.rank, dist.size) if dist is not None else (0, 1)
     from tqdm import tqdm
 
     from tgan_music.audio import resample
@@ -232,9 +236,12 @@ def embed_dataset(dataset_root, encoder, name, batch_size=8, progress=True):
                         "delete the directory and run again")
     os.makedirs(directory, exist_ok=True)
     # The manifest goes first, so a resumed run can check what the existing files were made with.
-    write_json(os.path.join(directory, MANIFEST), dict(base, complete=False, clips=len(keys), clip_keys=keys,
-                                                       mean=None, std=None))
-    todo = [i for i in range(len(keys)) if not os.path.isfile(clip_file(directory, i))]
+    if rank == 0:
+        write_json(os.path.join(directory, MANIFEST), dict(base, complete=False, clips=len(keys), clip_keys=keys,
+                                                           mean=None, std=None))
+    if dist is not None:
+        dist.barrier()   # the manifest is there before any rank writes a clip
+    todo = [i for i in range(len(keys)) if not os.path.isfile(clip_file(directory, i)) and i % size == rank]
     rate = store.geometry["sample_rate"]
     bar = tqdm(total=len(keys), initial=len(keys) - len(todo), unit="clip", desc=f"embed {encoder.encoder_id}",
                disable=not progress)
@@ -246,6 +253,11 @@ def embed_dataset(dataset_root, encoder, name, batch_size=8, progress=True):
             save_clip(directory, i, array)
         bar.update(len(batch))
     bar.close()
+    if dist is not None:
+        dist.barrier()   # every rank's clips are written
+        if rank != 0:
+            dist.barrier()   # rank 0 writes the final manifest
+            return EmbeddingCache(directory, read_manifest(directory))
     # Normalisation statistics over every frame of every clip (float64 sums).
     total = np.zeros(encoder.dims)
     squares = np.zeros(encoder.dims)
@@ -261,4 +273,6 @@ def embed_dataset(dataset_root, encoder, name, batch_size=8, progress=True):
                  mean=mean.tolist(), std=std.tolist(),
                  finished=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"))
     write_json(os.path.join(directory, MANIFEST), final)
+    if dist is not None:
+        dist.barrier()
     return EmbeddingCache(directory, final)
