@@ -14,6 +14,12 @@ from tgan_music.errors import UserError
 SHIPPED_MODEL = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "assets", "model")
 
 
+# A model directory may hold just the generator's weights (what `export_model` writes).
+GENERATOR_FILE = "generator.npz"
+# What export_model copies beside the weights: the config, music statistics and the record.
+MODEL_FILES = ("config.yaml", "embedding_stats.npz", "run_info.json", "log", "loss.png", "scores.png")
+
+
 class TrainedGenerator:
     """A generator with the config and the embedding statistics it was trained with."""
 
@@ -40,7 +46,8 @@ def _resolve(model):
                             "(a directory written by `tgan-music train`) or a snapshot .npz")
         model = SHIPPED_MODEL
     if os.path.isdir(model):
-        snapshot = latest_snapshot(model)
+        exported = os.path.join(model, GENERATOR_FILE)
+        snapshot = exported if os.path.isfile(exported) else latest_snapshot(model)
         if snapshot is None and not os.path.isfile(os.path.join(model, "config.yaml")):
             raise UserError(f"{model}: not a training result (no config.yaml, no snapshot_iter_*.npz); "
                             "pass a directory written by `tgan-music train CONFIG --out DIR`")
@@ -91,3 +98,24 @@ def load_generator(model=None, device=None, require_stats=True):
     if device is not None:
         gen.to_device(device)
     return TrainedGenerator(config, gen, snapshot, mean, std)
+
+
+def export_model(result_dir, out_dir):
+    """Writes a compact model directory: the generator's weights of the newest snapshot in
+    ``result_dir`` (no discriminator, no optimizer state) as generator.npz, plus MODEL_FILES.
+    Returns (out_dir, snapshot it came from)."""
+    import shutil
+
+    import chainer
+    model = load_generator(result_dir)
+    os.makedirs(out_dir, exist_ok=True)
+    tmp = os.path.join(out_dir, GENERATOR_FILE + ".tmp.npz")
+    chainer.serializers.save_npz(tmp, model.gen, compression=True)
+    os.replace(tmp, os.path.join(out_dir, GENERATOR_FILE))
+    for name in MODEL_FILES:
+        src = os.path.join(result_dir, name)
+        if os.path.isfile(src):
+            shutil.copyfile(src, os.path.join(out_dir, name))
+    with open(os.path.join(out_dir, "SOURCE.txt"), "w", encoding="utf-8") as f:
+        f.write(f"generator weights of {os.path.basename(model.snapshot)}\n")
+    return out_dir, model.snapshot

@@ -69,9 +69,10 @@ def render_windows(model, embeddings, count, seed, device, batch=8, progress=Non
 
 def generate_music_video(audio_path, out, *, model=None, start=0.0, duration=None, seed=0, variations=1,
                          fps=None, fps_method="blend", scale=1, overlap=4, checkpoint=None, device=None,
-                         show_progress=True, log=print):
+                         show_progress=True, log=print, return_frames=False):
     """Writes ``out`` (mp4) — and ``out`` with ``_v1``, ``_v2``... for variations — plus a contact
-    sheet PNG and a JSON report beside each. Returns the list of reports."""
+    sheet PNG and a JSON report beside each. Returns the list of reports (with the frames at
+    the model's fps as ``native_frames`` when ``return_frames``, e.g. for scoring)."""
     from tqdm import tqdm
 
     from tgan_music.generation.model import load_generator
@@ -120,6 +121,8 @@ def generate_music_video(audio_path, out, *, model=None, start=0.0, duration=Non
                   "conditioning": trained.conditioning, "seams": seams}
         with open(os.path.splitext(path)[0] + ".json", "w", encoding="utf-8") as f:
             json.dump(report, f, indent=2)
+        if return_frames:
+            report = dict(report, native_frames=native)
         reports.append(report)
         log(f"wrote {path} ({seconds:.2f} s, {len(video)} frames at {fps} fps) and {sheet}")
     return reports
