@@ -137,3 +137,10 @@ def test_missing_nsynth_checkpoint_message(tiny_music_model, tmp_path):
     proc = subprocess.run([sys.executable, "-m", "tgan_music", "generate", wav, "--model", model, "--out",
                            str(tmp_path / "x.mp4")], capture_output=True, text=True)
     assert proc.returncode != 0 and "wavenet-ckpt" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_bench_generate_prints_its_figures(capsys):
+    assert main(["bench", "generate", "--seconds", "3", "--skip-full"]) == 0
+    last = capsys.readouterr().out.strip().splitlines()[-1]
+    assert last.startswith("bench generate (CPU, 3 s song): small_x_realtime=")
+    assert float(last.split("=")[-1]) > 0
