@@ -16,6 +16,9 @@ def schema():
     from tgan_music.training.defaults import SCHEMA as train
     from tgan_music.generation.defaults import SCHEMA as generate
     from tgan_music.evaluation.defaults import SCHEMA as evaluate
+    # Fresh dicts each call: callers may add to the tree without touching the stage modules.
+    data, embedding, model, train, generate, evaluate = (
+        copy.deepcopy(section) for section in (data, embedding, model, train, generate, evaluate))
     return {
         "name": Field(str, "experiment", doc="experiment name, used for result directories"),
         "description": Field(str, "", doc="free text"),
