@@ -94,9 +94,8 @@ def plot_metrics(path, model_rows, real_row, shuffled_row, keys=("tempo_acc8", "
                                                                     "phase_error", "cls_acc", "fd")):
     """Bar chart per metric (one bar per model) with the real (upper bound) and shuffled (chance)
     levels as lines; written atomically as PNG."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from tgan_music.plots import pyplot, save_figure
+    plt = pyplot()
     titles = {k: t for k, t, _, _ in COLUMNS}
     better = {k: b for k, _, _, b in COLUMNS}
     keys = [k for k in keys if any(k in row for _, row in model_rows)]
@@ -113,20 +112,14 @@ def plot_metrics(path, model_rows, real_row, shuffled_row, keys=("tempo_acc8", "
         ax.set_xticks(range(len(labels)))
         ax.set_xticklabels(labels, rotation=35, ha="right", fontsize=8)
     axes[0][0].legend(fontsize=8)
-    fig.tight_layout()
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    tmp = path + ".tmp.png"
-    fig.savefig(tmp, dpi=100)
-    plt.close(fig)
-    os.replace(tmp, path)
-    return path
+    return save_figure(fig, path)
 
 
 def plot_frames(path, strips):
     """One row of frames per (label, uint8 (T, H, W, C) clip): how each model's clip moves."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from tgan_music.plots import pyplot, save_figure
+    plt = pyplot()
     import numpy as np
     frames = max(len(clip) for _, clip in strips)
     fig, axes = plt.subplots(len(strips), 1, figsize=(min(16, 0.8 * frames + 1.5), 1.0 * len(strips) + 0.3),
@@ -136,9 +129,4 @@ def plot_frames(path, strips):
         ax.set_yticks([])
         ax.set_xticks([])
         ax.set_ylabel(label, rotation=0, ha="right", va="center", fontsize=8)
-    fig.tight_layout()
-    tmp = path + ".tmp.png"
-    fig.savefig(tmp, dpi=100)
-    plt.close(fig)
-    os.replace(tmp, path)
-    return path
+    return save_figure(fig, path)

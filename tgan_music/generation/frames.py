@@ -45,9 +45,8 @@ def seam_report(frames, hop, overlap=0):
 
 def contact_sheet(frames, path, fps, columns=8, rows=None, label=None):
     """Saves a PNG grid of evenly spaced frames with their times (matplotlib, Agg)."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from tgan_music.plots import pyplot, save_figure
+    plt = pyplot()
     t = len(frames)
     rows = rows or max(1, min(4, int(np.ceil(t / columns))))
     n = min(t, rows * columns)
@@ -63,10 +62,4 @@ def contact_sheet(frames, path, fps, columns=8, rows=None, label=None):
         ax.set_title(f"{k / fps:.2f}s", fontsize=7)
     if label:
         fig.suptitle(label, fontsize=9)
-    fig.tight_layout()
-    tmp = path + ".tmp.png"
-    fig.savefig(tmp, dpi=100)
-    plt.close(fig)
-    import os
-    os.replace(tmp, path)
-    return path
+    return save_figure(fig, path)
