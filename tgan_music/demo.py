@@ -124,8 +124,6 @@ def run_demo(out, *, videos=8, seconds=10.0, iterations=40, device=None, log=pri
     rep = reports[0]
     audio = load_audio(track, data["sample_rate"])
     settings = rhythm_metrics_from_config(config["evaluate"]).settings
-    # The motion blur is set in pixels at 96x128 (docs/metrics.md): scale it to the model's frames.
-    settings.blur_pixels = config["evaluate"]["motion_blur_pixels"] * data["height"] / 96.0
     rhythm = score_music_video(rep.pop("native_frames"), data["fps"], audio, data["sample_rate"], truth,
                                data["frames"], settings)
     summary["music_video"] = {"video": video_path, "contact_sheet": rep["contact_sheet"], "track": track,

@@ -77,14 +77,30 @@ def write_mp4(path, frames, fps, audio=None, sample_rate=None, *, audio_file=Non
     return path
 
 
-def probe(path):
-    """ffprobe's view of a media file: {'format': {...}, 'streams': [...]}."""
-    require_ffmpeg()
+def run_ffprobe(path):
+    """(info, why): ffprobe's view of a media file ({'format': {...}, 'streams': [...]}), or
+    None and ffprobe's last complaint (the path left out) when it cannot read it."""
     proc = subprocess.run(["ffprobe", "-v", "error", "-print_format", "json", "-show_format",
                            "-show_streams", path], capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise UserError(f"{path}: ffprobe cannot read it ({proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else 'unknown error'})")
-    return json.loads(proc.stdout)
+    info = None
+    if proc.returncode == 0:
+        try:
+            info = json.loads(proc.stdout)
+        except ValueError:
+            info = None
+    if not info or "format" not in info:
+        why = (proc.stderr.strip().splitlines() or ["unreadable"])[-1]
+        return None, why.replace(path, "").strip(": ")
+    return info, None
+
+
+def probe(path):
+    """ffprobe's view of a media file; UserError when it cannot read it."""
+    require_ffmpeg()
+    info, why = run_ffprobe(path)
+    if info is None:
+        raise UserError(f"{path}: ffprobe cannot read it ({why})")
+    return info
 
 
 def frame_grid(videos, columns=None, pad=2):

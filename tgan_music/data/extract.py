@@ -10,7 +10,6 @@ silence if the audio starts late). Clip ``k`` starts at ``s_k = k * stride`` and
 samples ``[j * rate / fps, (j + 1) * rate / fps)`` of the clip's audio.
 """
 import hashlib
-import json
 import os
 import subprocess
 from dataclasses import dataclass
@@ -87,17 +86,9 @@ def find_sources(paths):
 
 def probe(path):
     """ffprobe's streams and format of ``path``; BadSource when ffprobe cannot read it."""
-    proc = subprocess.run(["ffprobe", "-v", "error", "-show_streams", "-show_format", "-of", "json", path],
-                          capture_output=True, text=True)
-    info = None
-    if proc.returncode == 0:
-        try:
-            info = json.loads(proc.stdout)
-        except ValueError:
-            info = None
-    if not info or "format" not in info:
-        why = (proc.stderr.strip().splitlines() or ["unreadable"])[-1]
-        why = why.replace(path, "").strip(": ")
+    from tgan_music.video import run_ffprobe
+    info, why = run_ffprobe(path)
+    if info is None:
         raise BadSource(f"corrupt or unreadable file (ffprobe: {why})")
     return info
 

@@ -204,7 +204,7 @@ def run_compare(compare_path, overrides=(), device=None, progress=True, log=prin
         f"{geometry['height']}x{geometry['width']}; every model trains on its `train` split and is "
         f"evaluated on {samples} clips generated for the music of the `{first['split']}` split "
         f"({first['conditioning_clips']} clips of source videos no model or classifier trained on).",
-        f"- training: " + "; ".join(f"{r['run']['label']} {r['result']['iteration']} iterations "
+        "- training: " + "; ".join(f"{r['run']['label']} {r['result']['iteration']} iterations "
                                      f"({r['train_seconds'] / 60:.1f} min)" for r in results) + ".",
         f"- tempo classifier: `{classifier.directory}`, {classifier.bins.count} log-spaced bins over "
         f"{classifier.bins.low:g}-{classifier.bins.high:g} BPM; accuracy on its validation split "

@@ -50,35 +50,31 @@ def load_model(result_dir, device):
     return model.gen, model.config, model.snapshot, model.mean, model.std
 
 
-def generate_clips(gen, dataset, indices, conditional, device, seed, mean=None, std=None,
+def generate_clips(gen, dataset, indices, conditional, seed, mean=None, std=None,
                    batchsize=16, progress=True):
     """float32 (n, C, T, H, W) in [-1, 1]: one clip per example index, z from ``seed``."""
-    import chainer
-    rng = np.random.RandomState(seed)
-    cpu = chainer.backend.CpuDevice()
-    batches = range(0, len(indices), batchsize)
+    from tgan_music.generation.model import generate_videos
+    z = gen.sample_z(len(indices), np.random.RandomState(seed))
+    music = None
+    if conditional:
+        music = np.stack([dataset.embedding(int(i)) for i in indices]).astype(np.float32)
+        if mean is not None:
+            music = ((music - mean) / std).astype(np.float32)
+    bar = None
     if progress:
         from tqdm import tqdm
-        batches = tqdm(batches, desc="generating", unit="batch")
-    videos = []
-    with chainer.using_config("train", False), chainer.no_backprop_mode():
-        for start in batches:
-            idx = indices[start:start + batchsize]
-            z = device.send(gen.sample_z(len(idx), rng))
-            m = None
-            if conditional:
-                m = np.stack([dataset.embedding(int(i)) for i in idx]).astype(np.float32)
-                if mean is not None:
-                    m = ((m - mean) / std).astype(np.float32)
-                m = device.send(m)
-            videos.append(cpu.send(gen(z, m).array))
-    return np.concatenate(videos)
+        bar = tqdm(total=len(indices), desc="generating", unit="clip")
+    try:
+        return generate_videos(gen, z, music, batchsize, bar)
+    finally:
+        if bar is not None:
+            bar.close()
 
 
 def to_uint8_frames(videos):
     """(n, C, T, H, W) in [-1, 1] -> list of uint8 (T, H, W, C), as a written video would hold them."""
-    frames = np.clip(np.round((np.asarray(videos) + 1.0) * 127.5), 0, 255).astype(np.uint8)
-    return [np.moveaxis(v, 0, -1) for v in frames]
+    from tgan_music import video
+    return [video.to_uint8_frames(v) for v in videos]
 
 
 # -- the scores -------------------------------------------------------------------------
@@ -202,7 +198,7 @@ def evaluate_result(result_dir, *, clips=None, samples=None, split=None, classif
     seconds = data["frames"] / fps
     indices = np.arange(samples) % len(heldout)
 
-    videos = generate_clips(gen, heldout, indices, conditional, device, ev["seed"], mean, std,
+    videos = generate_clips(gen, heldout, indices, conditional, ev["seed"], mean, std,
                             progress=progress)
     rows_ = [heldout.row(int(i)) for i in indices]
     audios = [heldout.audio(int(i)) for i in indices]
@@ -215,8 +211,6 @@ def evaluate_result(result_dir, *, clips=None, samples=None, split=None, classif
     real_videos = [np.asarray(heldout.store.video(heldout.clip_index(c))) for c in distinct]
 
     scorer = rhythm_metrics_from_config(ev)
-    # The blur is set in pixels at 96x128 (docs/metrics.md); scale it to this clip height.
-    scorer.settings.blur_pixels = ev["motion_blur_pixels"] * data["height"] / 96.0
     rows, gen_rhythm = rhythm_rows(scorer, to_uint8_frames(videos), real_videos, [first[c] for c in distinct],
                                    audios, ticks, tempi, fps, sample_rate, progress)
 

@@ -69,7 +69,9 @@ def motion_signal(video, fps, *, blur_pixels=4.0, noise_floor=3.0, smooth_second
     if grey.shape[0] < 3:
         raise UserError(f"video of {grey.shape[0]} frames is too short for a motion signal; need >= 3")
     if blur_pixels > 0:
-        grey = scipy.ndimage.gaussian_filter(grey, sigma=(0, blur_pixels, blur_pixels))
+        # The blur is given at 96x128; the same scene at another height needs it scaled.
+        sigma = blur_pixels * grey.shape[1] / 96.0
+        grey = scipy.ndimage.gaussian_filter(grey, sigma=(0, sigma, sigma))
     change = np.abs(grey[2:] - grey[:-2])
     if noise_floor > 0:
         floor = noise_floor * np.median(change.reshape(change.shape[0], -1), axis=1)

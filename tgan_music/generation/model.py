@@ -119,3 +119,19 @@ def export_model(result_dir, out_dir):
     with open(os.path.join(out_dir, "SOURCE.txt"), "w", encoding="utf-8") as f:
         f.write(f"generator weights of {os.path.basename(model.snapshot)}\n")
     return out_dir, model.snapshot
+
+
+def generate_videos(gen, z, music=None, batch=16, progress=None):
+    """The generator in test mode over ``z`` (n, z_dims) and ``music`` (n, frames, dims) or None,
+    ``batch`` at a time: float32 numpy (n, C, T, H, W) in [-1, 1]. ``progress`` (a tqdm bar or
+    None) advances by the clips made."""
+    import chainer
+    cpu, xp = chainer.backend.CpuDevice(), gen.xp
+    out = []
+    with chainer.using_config("train", False), chainer.no_backprop_mode():
+        for s in range(0, len(z), batch):
+            m = None if music is None else xp.asarray(music[s:s + batch])
+            out.append(cpu.send(gen(xp.asarray(z[s:s + batch]), m).array))
+            if progress is not None:
+                progress.update(len(out[-1]))
+    return np.concatenate(out)

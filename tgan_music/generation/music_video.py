@@ -46,25 +46,11 @@ def embed_windows(model, windows, checkpoint=None, device=None):
 
 def render_windows(model, embeddings, count, seed, device, batch=8, progress=None):
     """Generated clips (count, T, H, W, 3) float32 in [0, 255], one scene: the same z0 in every window."""
-    import chainer
-
+    from tgan_music.generation.model import generate_videos
     from tgan_music.video import to_uint8_frames
-    gen = model.gen
-    rng = np.random.RandomState(seed)
-    z0 = gen.sample_z(1, rng)
-    xp = gen.xp
-    out = []
-    with chainer.using_config("train", False), chainer.no_backprop_mode():
-        for s in range(0, count, batch):
-            n = min(batch, count - s)
-            z = xp.asarray(np.repeat(z0, n, axis=0))
-            m = None if embeddings is None else xp.asarray(embeddings[s:s + n])
-            video = gen(z, m).array
-            for v in video:
-                out.append(to_uint8_frames(v).astype(np.float32))
-            if progress is not None:
-                progress.update(n)
-    return np.stack(out)
+    z0 = model.gen.sample_z(1, np.random.RandomState(seed))
+    videos = generate_videos(model.gen, np.repeat(z0, count, axis=0), embeddings, batch, progress)
+    return np.stack([to_uint8_frames(v) for v in videos]).astype(np.float32)
 
 
 def generate_music_video(audio_path, out, *, model=None, start=0.0, duration=None, seed=0, variations=1,
