@@ -467,8 +467,8 @@ def render_metronome_set(out_dir, videos, seed=0, duration=None, size=None, work
     Videos already there (mp4 and JSON) are kept. Returns the list of mp4 paths."""
     if videos < 1:
         raise UserError(f"--videos {videos}: render at least one video")
-    if shutil.which("ffmpeg") is None:
-        raise UserError("ffmpeg not found on PATH; install it (apt-get install ffmpeg) or run `make test`")
+    from tgan_music.video import require_ffmpeg
+    require_ffmpeg()
     os.makedirs(out_dir, exist_ok=True)
     workers = workers or os.cpu_count() or 1
     todo = [i for i in range(videos)
