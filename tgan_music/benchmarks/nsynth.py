@@ -4,8 +4,10 @@ Encodes a 4 s clip of noise (16 kHz) at batch 1 and batch 8 with the inference p
 (``NSynthEncoder.encode``), and once at batch 1 with the Chainer-functions reference path
 (``forward``: dilated ``convolution_nd``) so the two can be compared within one run on a
 shared machine. Weights are random unless ``--checkpoint`` is given (speed does not depend on
-them). Prints the BLAS libraries and kernels numpy/scipy use (threadpoolctl), the
-OPENBLAS_* variables and the load average, since all of them move CPU figures.
+them). Prints the CPU (model, family, AVX-512), the BLAS libraries and kernels numpy/scipy use
+(threadpoolctl), the OPENBLAS_* variables and the load average, since all of them move CPU
+figures (the same code gave 1.4 s/s on an EPYC where OpenBLAS chose its Zen kernel and
+2.9 s/s on an AVX-512 EPYC, family 26).
 Final line: the figures.
 """
 import os
@@ -25,6 +27,21 @@ def add_arguments(parser):
     parser.add_argument("--checkpoint", default=None, metavar="CKPT", help="real weights (optional)")
     parser.add_argument("--no-reference", action="store_true",
                         help="skip timing the Chainer-functions reference path")
+
+
+def cpu_report():
+    """The CPU as Linux names it (a VM may show only "AMD EPYC": family/model tell them apart)."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            fields = dict(line.split(":", 1) for line in f.read().split("\n\n")[0].splitlines() if ":" in line)
+    except OSError:
+        import platform
+        return f"cpu: {platform.processor() or platform.machine()}"
+    fields = {k.strip(): v.strip() for k, v in fields.items()}
+    flags = fields.get("flags", "").split()
+    simd = "avx512f" if "avx512f" in flags else "avx2" if "avx2" in flags else "no avx2"
+    return (f"cpu: {fields.get('model name', '?')} (family {fields.get('cpu family', '?')} model "
+            f"{fields.get('model', '?')}, {simd})")
 
 
 def blas_report():
@@ -67,7 +84,7 @@ def run(args):
     samples = int(args.seconds * SAMPLE_RATE)
     batches = [int(b) for b in args.batches.split(",") if b.strip()]
     print(f"device: {device}; worker threads: {encoder.workers}; clip {args.seconds:g} s ({samples} samples); weights: {encoder.source}")
-    for line in blas_report():
+    for line in [cpu_report()] + blas_report():
         print(line)
     if hasattr(os, "getloadavg"):
         print(f"load average before: {' '.join(f'{v:.2f}' for v in os.getloadavg())} on {os.cpu_count()} CPUs")
