@@ -51,6 +51,24 @@ def test_discriminator_shapes_and_music_dependence(conditioning, head, per_step)
             assert not np.allclose(y.array, y2.array), "the score must depend on the music"
 
 
+def test_discriminator_without_batch_norm_scores_each_clip_alone():
+    """batch_norm=False: no BN links, and a clip's score does not depend on the rest of the batch
+    (with per-batch BN it does, which hides what a whole fake batch shares)."""
+    kw = dict(head="projection", **TINY_D)
+    plain = Discriminator(8, 16, 16, 3, "per_frame", 3, batch_norm=False, **kw)
+    normed = Discriminator(8, 16, 16, 3, "per_frame", 3, **kw)
+    assert not any(name.startswith("bn") for name, _ in plain.namedlinks(skipself=True))
+    assert any(name.startswith("/bn") for name, _ in normed.namedlinks(skipself=True))
+    rng = np.random.RandomState(2)
+    x = rng.uniform(-1, 1, (4, 3, 8, 16, 16)).astype(np.float32)
+    m = music(4)
+    for d, alone in ((plain, True), (normed, False)):
+        with chainer.using_config("train", True):
+            whole = d(x, m).array
+            first_two = d(x[:2], m[:2]).array
+        assert np.allclose(whole[:2], first_two, atol=1e-5) == alone
+
+
 def test_generator_global_conditioning_changes_every_frame():
     g = Generator(8, 8, 8, 3, "global", 3, **TINY_G, init_scale=0.3)
     z = g.sample_z(2, np.random.RandomState(0))

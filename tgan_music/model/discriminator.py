@@ -36,7 +36,7 @@ class Discriminator(chainer.Chain):
     def __init__(self, frames, height, width, channels, conditioning="none", music_dims=16, *,
                  head: str = "dot", per_step: bool = False, feature_dims: int = 128,
                  widths: list = (64, 128, 256, 512), music_steps: int | None = None,
-                 init_scale: float | None = 0.01):
+                 init_scale: float | None = 0.01, batch_norm: bool = True):
         super().__init__()
         if head not in HEADS:
             raise ConfigError(f"model.discriminator.args.head {head!r}; allowed: {', '.join(HEADS)}")
@@ -64,10 +64,11 @@ class Discriminator(chainer.Chain):
         w = initializer(init_scale)
         chans = [channels] + list(widths)
         self.n_conv = len(widths)
+        self.batch_norm = batch_norm
         with self.init_scope():
             for i in range(self.n_conv):
                 setattr(self, f"c{i}", L.ConvolutionND(3, chans[i], chans[i + 1], 4, 2, 1, initialW=w))
-                if i > 0:
+                if i > 0 and batch_norm:
                     setattr(self, f"bn{i}", L.BatchNormalization(chans[i + 1], use_beta=False))
             self.c_out = L.ConvolutionND(3, chans[-1], out_dims, kernel, 1, 0, initialW=w)
             if conditional:
@@ -81,7 +82,7 @@ class Discriminator(chainer.Chain):
         h = x
         for i in range(self.n_conv):
             h = self[f"c{i}"](h)
-            if i > 0:
+            if i > 0 and self.batch_norm:
                 h = self[f"bn{i}"](h)
             h = F.leaky_relu(h, 0.2)
         h = self.c_out(h)                                        # (N, K, S, 1, 1)
