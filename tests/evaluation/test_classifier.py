@@ -1,4 +1,5 @@
 """The tempo classifier (bins, input resampling, training on a clip set, storage), FD and IS."""
+import json
 import os
 
 import numpy as np
@@ -6,9 +7,9 @@ import pytest
 
 from tgan_music.data.storage import ClipStore
 from tgan_music.errors import UserError
-from tgan_music.evaluation.classifier import (TempoBins, load_classifier, resample_time, resize_space,
-                                              with_motion)
-from tgan_music.evaluation.classifier_training import train_classifier
+from tgan_music.evaluation.classifier import (TempoBins, load_classifier, normalized_differences, resample_time,
+                                              resize_space, with_motion)
+from tgan_music.evaluation.classifier_training import soft_labels, train_classifier
 from tgan_music.evaluation.fid import frechet_distance, inception_score
 
 GEOMETRY = {"fps": 8, "frames": 16, "height": 24, "width": 24, "channels": 3, "sample_rate": 16000}
@@ -34,7 +35,33 @@ def test_time_resampling_keeps_seconds_and_space_shrinks_by_block_means():
     assert np.allclose(out[0, 0, :, 0, 0], np.arange(8) / 8.0, atol=1e-6)
     img = np.arange(16, dtype=np.float32).reshape(1, 1, 1, 4, 4)
     assert np.allclose(resize_space(img, 2, 2)[0, 0, 0], [[2.5, 4.5], [10.5, 12.5]])
+    # Another factor: bilinear with the corners kept (a linear ramp stays a linear ramp).
+    ramp = np.broadcast_to(np.arange(4, dtype=np.float32), (1, 1, 1, 3, 4))
+    assert np.allclose(resize_space(ramp, 2, 3)[0, 0, 0], [[0, 1.5, 3], [0, 1.5, 3]])
     assert with_motion(video).shape == (1, 6, 12, 4, 4)
+
+
+def test_normalized_differences_drop_the_still_picture_and_the_contrast():
+    rng = np.random.RandomState(0)
+    still = rng.uniform(-1, 1, (1, 3, 1, 8, 8)).astype(np.float32)
+    moving = np.zeros((1, 3, 6, 8, 8), np.float32)
+    for t in range(6):
+        moving[0, :, t, 2, t] = 0.5  # a dot walking to the right
+    a = normalized_differences(still + moving)
+    assert a.shape == (1, 3, 5, 8, 8)
+    assert np.allclose(a, normalized_differences(moving), atol=1e-5)  # the background cancels
+    assert np.allclose(a, normalized_differences(0.3 * moving - 0.2), atol=1e-5)  # so do gain and offset
+    assert abs(float(np.sqrt(np.mean(a ** 2))) - 1.0) < 1e-5
+    # A clip that does not move keeps its (tiny) differences: noise is not blown up.
+    noise = 1e-4 * rng.randn(1, 3, 6, 8, 8).astype(np.float32)
+    assert np.abs(normalized_differences(noise)).max() < 0.1
+
+
+def test_soft_labels_share_the_target_with_neighbouring_bins():
+    assert np.array_equal(soft_labels(5, 0), np.eye(5))
+    t = soft_labels(12, 0.7)
+    assert np.allclose(t.sum(axis=1), 1.0) and (t.argmax(axis=1) == np.arange(12)).all()
+    assert t[5, 4] == t[5, 6] and 0.1 < t[5, 4] < t[5, 5] and t[5, 8] < 1e-3
 
 
 def pendulum_clipset(root, pendulum, tempi=(50.0, 150.0), sources=4, clips=2, seed=0):
@@ -89,8 +116,33 @@ def test_classifier_learns_separated_tempi_and_round_trips(tmp_path, pendulum):
     assert "resampled" in loaded.geometry_note(16, 48, 48)
 
 
+def test_augmentation_changes_the_looks_but_not_the_shape_or_the_bin(tmp_path, pendulum):
+    from tgan_music.data.dataset import ClipDataset
+    from tgan_music.evaluation.classifier_training import TempoClips
+    root = str(tmp_path / "clips")
+    pendulum_clipset(root, pendulum, sources=1, clips=1)
+    clips = ClipDataset(root, "all", None, val_fraction=0.0, test_fraction=0.0, normalize=False)
+    bins = TempoBins()
+    plain = TempoClips(clips, bins, 24, 24, "diff")
+    augmented = TempoClips(clips, bins, 24, 24, "diff", augment=True, shift=0.1, seed=3)
+    x, label = plain[0]
+    draws = [augmented[0] for _ in range(8)]
+    assert x.shape == (3, 15, 24, 24) and label == bins.bin_of(50.0)[0]
+    assert all(d[0].shape == x.shape and d[1] == label for d in draws)
+    assert all(not np.allclose(d[0], x) for d in draws)
+    assert TempoClips(clips, bins, 24, 24, "rgb+diff")[0][0].shape == (6, 16, 24, 24)
+
+
 def test_missing_classifier_says_how_to_train_one(tmp_path):
     with pytest.raises(UserError, match="--train-classifier"):
+        load_classifier(str(tmp_path))
+
+
+def test_format_1_classifier_is_refused_with_a_request_to_retrain(tmp_path):
+    with open(tmp_path / "classifier.json", "w") as f:
+        json.dump({"format": "tgan-music tempo classifier", "version": 1}, f)
+    np.savez(tmp_path / "weights.npz", x=np.zeros(1))
+    with pytest.raises(UserError, match="format 1.*retrain"):
         load_classifier(str(tmp_path))
 
 

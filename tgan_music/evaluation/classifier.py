@@ -8,9 +8,11 @@ music's tempo), a Fréchet distance on its penultimate features and an Inception
 - Bins: ``count`` log-spaced bins over the metronome's tempo range (40-208 BPM). Tempi are
   drawn log-uniformly there, so log bins hold about as many clips each; 12 bins are 14.7 %
   wide (±7 % around the centre), about the ±8 % tolerance of the rhythm metric ``tempo_acc8``.
-- Input: the clip (RGB in [-1, 1]) plus its frame differences (3 more channels: motion made
-  explicit), at the geometry of the clip set it was trained on, shrunk so its height is at
-  most ``max_height``. Clips of another geometry are resampled to it (``prepare_clips``):
+- Input: the clip's forward frame differences, normalised by their RMS per clip (``diff``:
+  only what moves, at no particular contrast, so the net cannot tell the videos apart by
+  their looks; ``rgb+diff``, format 1's input, adds the frames and memorised the training
+  videos), at the geometry of the clip set it was trained on, shrunk so its height is at
+  most ``max_height``. Clips of another geometry are resampled to it (``prepare``):
   time by linear interpolation at the classifier's frame rate (so a beat keeps its length in
   seconds), space by bilinear resizing. Time is pooled globally, so any clip length works.
 - A directory holds ``weights.npz`` and ``classifier.json`` (bins, architecture, geometry,
@@ -29,7 +31,9 @@ from tgan_music.errors import UserError
 WEIGHTS = "weights.npz"
 CONFIG = "classifier.json"
 FORMAT = "tgan-music tempo classifier"
-FORMAT_VERSION = 1
+# 2: input "diff" (normalised frame differences) by default, dropout; format 1 (RGB + differences)
+# memorised its training videos, so its files are refused with a request to retrain.
+FORMAT_VERSION = 2
 # Where `tgan-music evaluate` looks for the classifier of a clip set by default.
 DEFAULT_SUBDIR = "tempo_classifier"
 
@@ -60,16 +64,23 @@ class TempoBins:
                 "edges_bpm": [round(float(e), 3) for e in self.edges]}
 
 
+# What the net sees of a clip (``net_input``): "diff" = normalised frame differences (format 2's
+# default), "rgb+diff" = the frames and their differences (format 1's only input).
+INPUT_CHANNELS = {"diff": 3, "rgb+diff": 6}
+
+
 class TempoNet(chainer.Chain):
-    """Four 3-D convolutions (batch norm, ReLU), global average pooling, a feature layer, the bins.
+    """Four 3-D convolutions (batch norm, ReLU), global average pooling, dropout, a feature
+    layer, the bins.
 
-    Strides halve space in every layer and time in the last two; the global pooling makes
-    the net independent of the clip's length. ``features`` (the ReLU'd feature layer) feed
-    the Fréchet distance."""
+    Strides halve space in every layer and time in the last two; the global pooling over
+    space and time makes the net independent of the clip's length and of where in the frame
+    the metronome stands. ``features`` (the ReLU'd feature layer) feed the Fréchet distance."""
 
-    def __init__(self, bins, *, in_channels=6, widths=(16, 32, 64, 64), feature_dims=64):
+    def __init__(self, bins, *, in_channels=3, widths=(16, 32, 64, 64), feature_dims=64, dropout=0.0):
         super().__init__()
         self.n_layers = len(widths)
+        self.dropout = float(dropout)
         strides = [(1, 2, 2)] * max(0, len(widths) - 2) + [(2, 2, 2)] * min(2, len(widths))
         with self.init_scope():
             previous = in_channels
@@ -86,6 +97,8 @@ class TempoNet(chainer.Chain):
         for k in range(self.n_layers):
             h = F.relu(getattr(self, f"bn{k}")(getattr(self, f"conv{k}")(h)))
         h = F.mean(h, axis=(2, 3, 4))
+        if self.dropout > 0:  # against memorising the few training videos; a no-op at test time
+            h = F.dropout(h, self.dropout)
         return F.relu(self.feature(h))
 
     def forward(self, x):
@@ -102,6 +115,33 @@ def with_motion(x):
     else:
         diff = xp.concatenate([diff, diff[:, :, -1:]], axis=2)
     return xp.concatenate([x, diff], axis=1).astype(np.float32)
+
+
+# Differences below this RMS (in [-1, 1] units) are not scaled up: the noise of a still clip
+# stays small instead of being blown up to the size of a swinging arm.
+DIFF_RMS_FLOOR = 0.01
+
+
+def normalized_differences(x):
+    """(n, 3, T, H, W) clips -> (n, 3, T - 1, H, W): forward frame differences divided by their
+    RMS over each clip. Only what moves is left (a video's background, body and lighting
+    cancel) and the scale no longer tells how contrasted the arm is, so the net reads the
+    tempo from the motion instead of recognising the video."""
+    xp = chainer.backend.get_array_module(x)
+    if x.shape[2] < 2:
+        return xp.zeros_like(x, dtype=np.float32)
+    diff = x[:, :, 1:] - x[:, :, :-1]
+    rms = xp.sqrt(xp.mean(diff * diff, axis=(1, 2, 3, 4), keepdims=True))
+    return (diff / xp.maximum(rms, DIFF_RMS_FLOOR)).astype(np.float32)
+
+
+def net_input(x, mode):
+    """The net's input for clips ``x`` (n, 3, T, H, W) in [-1, 1] under ``mode`` (``INPUT_CHANNELS``)."""
+    if mode == "diff":
+        return normalized_differences(x)
+    if mode == "rgb+diff":
+        return with_motion(x)
+    raise UserError(f"tempo classifier input {mode!r}: allowed: {', '.join(INPUT_CHANNELS)}")
 
 
 def resample_time(x, fps, target_fps):
@@ -127,16 +167,31 @@ def resize_space(x, height, width):
     factor = h // height
     if factor * height == h and factor * width == w:
         return x.reshape(n, c, t, height, factor, width, factor).mean(axis=(4, 6))
-    frames = x.transpose(0, 2, 1, 3, 4).reshape(n * t, c, h, w)
-    frames = F.resize_images(frames, (height, width)).array
-    return frames.reshape(n, t, c, height, width).transpose(0, 2, 1, 3, 4)
+    # Separable linear interpolation with the corners kept (as F.resize_images, which uses
+    # numpy.float, gone from NumPy >= 1.24).
+    return _interpolate_axis(_interpolate_axis(x, 3, height), 4, width)
+
+
+def _interpolate_axis(x, axis, size):
+    xp = chainer.backend.get_array_module(x)
+    n = x.shape[axis]
+    if n == size:
+        return x
+    position = np.linspace(0.0, n - 1, size)
+    lo = np.floor(position).astype(np.int64)
+    hi = np.minimum(lo + 1, n - 1)
+    shape = [1] * x.ndim
+    shape[axis] = size
+    w = xp.asarray((position - lo).astype(np.float32)).reshape(shape)
+    return xp.take(x, lo, axis=axis) * (1 - w) + xp.take(x, hi, axis=axis) * w
 
 
 class TempoClassifier:
     """A trained TempoNet with its bins and input geometry; ``predict`` on clips of any geometry."""
 
-    def __init__(self, net, bins, geometry, info=None, directory=None):
+    def __init__(self, net, bins, geometry, input_mode, info=None, directory=None):
         self.net, self.bins, self.geometry = net, bins, geometry
+        self.input_mode = input_mode
         self.info = info or {}
         self.directory = directory
 
@@ -152,7 +207,7 @@ class TempoClassifier:
             raise UserError(f"tempo classifier: clips must be (n, 3, frames, height, width), got {tuple(x.shape)}")
         x = resample_time(x, fps, self.geometry["fps"])
         x = resize_space(x, self.geometry["input_height"], self.geometry["input_width"])
-        return with_motion(x)
+        return net_input(x, self.input_mode)
 
     def predict(self, videos, fps, batchsize=16):
         """(probabilities (n, bins), features (n, feature_dims)) as float64 host arrays."""
@@ -227,14 +282,21 @@ def load_classifier(directory, device=None):
         raise UserError(f"{path}: unreadable ({e}); retrain with `tgan-music evaluate --train-classifier`") from None
     if config.get("format") != FORMAT:
         raise UserError(f"{path}: not a {FORMAT} file")
+    if config.get("version") != FORMAT_VERSION:
+        raise UserError(f"{path}: tempo classifier format {config.get('version')}, this version reads "
+                        f"format {FORMAT_VERSION}; retrain it with `tgan-music evaluate --train-classifier CLIPSET`")
     b = config["bins"]
     bins = TempoBins(b["low_bpm"], b["high_bpm"], b["count"])
     arch = config["architecture"]
-    net = TempoNet(bins.count, widths=tuple(arch["widths"]), feature_dims=arch["feature_dims"])
+    mode = arch["input"]
+    if mode not in INPUT_CHANNELS:
+        raise UserError(f"{path}: unknown input {mode!r}; retrain the classifier")
+    net = TempoNet(bins.count, in_channels=INPUT_CHANNELS[mode], widths=tuple(arch["widths"]),
+                   feature_dims=arch["feature_dims"], dropout=arch.get("dropout", 0.0))
     try:
         chainer.serializers.load_npz(weights, net)
     except (KeyError, ValueError, OSError) as e:
         raise UserError(f"{weights}: does not match {path} ({type(e).__name__}); retrain the classifier") from None
     if device is not None:
         net.to_device(device)
-    return TempoClassifier(net, bins, config["geometry"], config, directory)
+    return TempoClassifier(net, bins, config["geometry"], mode, config, directory)

@@ -35,6 +35,13 @@ SCHEMA.update({
         "batchsize": Field(int, 16),
         "lr": Field(float, 1e-3, doc="Adam's alpha"),
         "seed": Field(int, 0),
+        "input": Field(str, "diff", choices=("diff", "rgb+diff"),
+                       doc="diff: frame differences normalised per clip (what moves, not how the video "
+                           "looks); rgb+diff: the frames too (format 1's input; memorises videos)"),
+        "dropout": Field(float, 0.3, doc="dropout on the pooled features while training"),
+        "weight_decay": Field(float, 1e-4, doc="L2 weight decay"),
+        "label_sigma": Field(float, 0.7, doc="soft labels: Gaussian over neighbouring bins, in bins (0 = one-hot)"),
+        "shift": Field(float, 0.1, doc="augmentation: random shift up to this fraction of the frame size"),
     },
     "compare": {
         "runs": Field(list, [], doc="the compared models: a list of {label, config, set: [KEY=VALUE, ...]} "
