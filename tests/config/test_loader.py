@@ -99,6 +99,14 @@ def test_overrides(write):
     assert parse_override("a.b=[1, 2]") == (["a", "b"], [1, 2])
 
 
+def test_exponent_floats_without_a_dot_are_numbers(write):
+    # PyYAML (YAML 1.1) reads 2e-4 as a string; configs and --set read it as YAML 1.2 does.
+    path = write("x.yaml", "train: {lr: 2e-4}\n")
+    assert load_config(path)["train"]["lr"] == pytest.approx(2e-4)
+    assert load_config(path, ["train.lr=1E-3"])["train"]["lr"] == pytest.approx(1e-3)
+    assert parse_override("a=2e")[1] == "2e"
+
+
 @pytest.mark.parametrize("text, message", [
     ("train: {batchsiz: 3}\n", r"x\.yaml: unknown key 'train\.batchsiz'; allowed under 'train': .*batchsize"),
     ("trian: {}\n", r"unknown key 'trian'; allowed under '<top level>': .*train"),

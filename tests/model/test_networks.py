@@ -91,6 +91,23 @@ def test_generator_per_frame_conditioning_is_local_in_time():
     np.testing.assert_array_equal(diff[1:], 0)
 
 
+@pytest.mark.parametrize("kernel,reach", [(3, 2), (5, 4)])
+def test_generator_music_context_reaches_two_kernels_of_frames(kernel, reach):
+    # With music_context k, frame t sees the music of frames t - (k - 1) .. t + (k - 1):
+    # changing frame 0's music changes frames 0..k-1 and none after.
+    g = Generator(8, 8, 8, 3, "per_frame", 3, **TINY_G, init_scale=0.3, music_context=kernel)
+    z = g.sample_z(2, np.random.RandomState(0))
+    m = music(2, frames=16)
+    m2 = m.copy()
+    m2[:, :2] += 3.0
+    with chainer.using_config("train", False), chainer.no_backprop_mode():
+        diff = np.abs(g(z, m).array - g(z, m2).array).max(axis=(0, 1, 3, 4))
+    assert (diff[:reach + 1] > 1e-6).all()
+    np.testing.assert_array_equal(diff[reach + 1:], 0)
+    with pytest.raises(ConfigError, match="odd kernel"):
+        Generator(8, 8, 8, 3, "per_frame", 3, **TINY_G, music_context=4)
+
+
 def test_generator_ignores_music_without_conditioning():
     g = Generator(4, 8, 8, 3, "none", 3, **TINY_G)
     z = g.sample_z(1, np.random.RandomState(0))

@@ -149,3 +149,15 @@ def test_discriminator_is_clipped_every_svc_freq_iterations(write_config, clipse
     assert largest_sigma() > 1.01
     parts["updater"].update()            # iteration 2: clipped after the D step
     assert largest_sigma() <= 1 + 1e-4
+
+
+def test_discriminator_learning_rate_scale():
+    # train.dis_lr_scale sets D's rate apart from G's (two time-scale updates), for Adam and RMSprop.
+    import chainer.links as L
+    from tgan_music.training.trainer import make_optimizer
+    for optimizer, attr in (("adam", "alpha"), ("rmsprop", "lr")):
+        config = load_config(None, [f"train.optimizer={optimizer}", "train.lr=2e-4", "train.dis_lr_scale=0.25"])
+        gen_opt = make_optimizer(config, L.Linear(2, 2))
+        dis_opt = make_optimizer(config, L.Linear(2, 2), config["train"]["dis_lr_scale"])
+        assert getattr(gen_opt, attr) == pytest.approx(2e-4)
+        assert getattr(dis_opt, attr) == pytest.approx(5e-5)

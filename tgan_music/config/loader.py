@@ -1,6 +1,7 @@
 """Loading, merging, overriding and validating experiment configs."""
 import copy
 import os
+import re
 
 import yaml
 
@@ -40,12 +41,28 @@ def schema_defaults(node=None):
     return copy.deepcopy(node.default)
 
 
+class _Loader(yaml.SafeLoader):
+    """PyYAML's safe loader, reading floats as YAML 1.2 does: ``2e-4`` and ``1E3`` are numbers
+    (YAML 1.1, PyYAML's default, wants a dot, so ``lr: 2e-4`` would be the string '2e-4')."""
+
+
+_Loader.yaml_implicit_resolvers = {k: list(v) for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
+    list("-+0123456789"))
+
+
+def _safe_load(stream):
+    return yaml.load(stream, Loader=_Loader)
+
+
 def _read_yaml(path):
     if not os.path.isfile(path):
         raise ConfigError(f"{path}: config file not found; check the path (experiments/ lists the shipped ones)")
     try:
         with open(path, encoding="utf-8") as f:
-            data = yaml.safe_load(f)
+            data = _safe_load(f)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark else ""
@@ -104,7 +121,7 @@ def parse_override(text):
     if not key or any(not part for part in key.split(".")):
         raise ConfigError(f"--set {text}: empty key; use a dotted key such as train.batchsize")
     try:
-        value = yaml.safe_load(raw) if raw.strip() else ""
+        value = _safe_load(raw) if raw.strip() else ""
     except yaml.YAMLError:
         value = raw
     return key.split("."), value

@@ -10,6 +10,9 @@ Conditioning (one class, a flag):
   (the embedding resampled to ``music_steps`` steps and flattened).
 - ``per_frame``: the embedding resampled to T steps, step t concatenated with z1(t),
   so that the image generator sees the music of its own frame and can learn timing.
+  With ``music_context`` k > 0 the resampled music first goes through two 1-D convolutions
+  of kernel k over time (``MusicContext``), so frame t also sees the music of the frames around
+  it: where it stands between two beats, which a single frame's features cannot tell.
 """
 import chainer
 import chainer.functions as F
@@ -67,6 +70,26 @@ class TemporalGenerator(chainer.Chain):
         return h
 
 
+class MusicContext(chainer.Chain):
+    """(N, T, D) music -> (N, T, width): two non-causal 1-D convolutions of kernel ``kernel``
+    over time (ReLU between), so each step's output depends on 2 * (kernel - 1) + 1 steps."""
+
+    def __init__(self, music_dims, width, kernel, init_scale):
+        super().__init__()
+        if kernel % 2 == 0:
+            raise ConfigError(f"model.generator.args.music_context {kernel}: use an odd kernel "
+                              "(it is centred on each frame)")
+        w = initializer(init_scale)
+        with self.init_scope():
+            self.c0 = L.ConvolutionND(1, music_dims, width, kernel, 1, kernel // 2, initialW=w)
+            self.c1 = L.ConvolutionND(1, width, width, kernel, 1, kernel // 2, initialW=w)
+
+    def forward(self, m):
+        h = F.transpose(m, (0, 2, 1))                            # (N, D, T)
+        h = self.c1(F.relu(self.c0(h)))
+        return F.transpose(h, (0, 2, 1))
+
+
 class ImageGenerator(chainer.Chain):
     """(z0 (M, z0_in), z1 (M, z1_in)) -> frames (M, C, H, W), M = N * T.
 
@@ -116,6 +139,7 @@ class Generator(chainer.Chain):
                  temporal_widths: list = (512, 256, 128, 128),
                  image_widths: list = (512, 256, 128, 64, 32),
                  music_steps: int | None = None,
+                 music_context: int = 0, music_context_width: int = 32,
                  init_scale: float | None = 0.01):
         super().__init__()
         if conditioning not in CONDITIONINGS:
@@ -126,8 +150,13 @@ class Generator(chainer.Chain):
         self.z_dims = z_dims
         self.music_steps = music_steps or frames
         z0_in = z_dims + (self.music_steps * music_dims if conditioning == "global" else 0)
-        z1_in = z1_dims + (music_dims if conditioning == "per_frame" else 0)
+        self.music_context = music_context if conditioning == "per_frame" else 0
+        frame_music = music_context_width if self.music_context else music_dims
+        z1_in = z1_dims + (frame_music if conditioning == "per_frame" else 0)
         with self.init_scope():
+            if self.music_context:
+                # Chainer's default weights: with +-0.01 the context would start near zero.
+                self.context = MusicContext(music_dims, music_context_width, music_context, None)
             self.temporal = TemporalGenerator(z0_in, frames, z1_dims, list(temporal_widths), init_scale)
             self.image = ImageGenerator(z0_in, z1_in, height, width, channels, list(image_widths), init_scale)
 
@@ -146,7 +175,10 @@ class Generator(chainer.Chain):
         z1 = self.temporal(z0)                                    # (N, z1, T)
         z1 = F.transpose(z1, (0, 2, 1))                           # (N, T, z1)
         if self.conditioning == "per_frame":
-            z1 = F.concat((z1, resample_time(m, t).astype(z1.dtype)), axis=2)
+            frame_music = resample_time(m, t).astype(z1.dtype)          # (N, T, D)
+            if self.music_context:
+                frame_music = self.context(frame_music)
+            z1 = F.concat((z1, frame_music), axis=2)
         z1 = F.reshape(z1, (n * t, -1))
         z0 = F.reshape(F.broadcast_to(F.expand_dims(z0, 1), (n, t, z0.shape[1])), (n * t, -1))
         x = self.image(z0, z1)                                    # (N*T, C, H, W)

@@ -7,6 +7,8 @@ SCHEMA = {
     "optimizer": Field(str, "rmsprop", choices=("rmsprop", "adam")),
     "lr": Field(float, 5e-5),
     "beta1": Field(float, 0.5, doc="Adam's beta1 (optimizer adam only)"),
+    "dis_lr_scale": Field(float, 1.0, doc="the discriminator's learning rate is lr times this "
+                                          "(two time-scale updates; < 1 slows a D that overpowers G)"),
     "loss": Component("loss", "conditional_logistic", doc="wgan (TGAN), conditional_logistic (the seed), hinge"),
     "svc_freq": Field(int, 5, doc="singular value clipping every N iterations (0 = off)"),
     "log_interval": Field(int, 10),

@@ -32,12 +32,13 @@ def load_embeddings(config):
     return open_cache(config["data"]["root"], config["embedding"]["encoder"], dims=config["embedding"]["dims"])
 
 
-def make_optimizer(config, link):
+def make_optimizer(config, link, lr_scale=1.0):
     t = config["train"]
+    lr = t["lr"] * lr_scale
     if t["optimizer"] == "adam":
-        opt = chainer.optimizers.Adam(alpha=t["lr"], beta1=t["beta1"])
+        opt = chainer.optimizers.Adam(alpha=lr, beta1=t["beta1"])
     else:
-        opt = chainer.optimizers.RMSprop(lr=t["lr"])
+        opt = chainer.optimizers.RMSprop(lr=lr)
     opt.setup(link)
     return opt
 
@@ -75,7 +76,7 @@ def build_trainer(config, out, device, *, embeddings=None, dataset=None, quiet=F
             use_multi_node_batch_normalization(dis, dist.comm)
     gen.to_device(device)
     dis.to_device(device)
-    gen_opt, dis_opt = make_optimizer(config, gen), make_optimizer(config, dis)
+    gen_opt, dis_opt = make_optimizer(config, gen), make_optimizer(config, dis, t["dis_lr_scale"])
     if dist is not None:
         from tgan_music.training.distributed import multi_node_optimizer
         gen_opt, dis_opt = multi_node_optimizer(gen_opt, dist), multi_node_optimizer(dis_opt, dist)
