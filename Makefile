@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: venv test test-all demo clean
+.PHONY: venv test test-all demo shipped-model clean
 
 # The test suite includes a 2-process ChainerMN run, so it installs the mpi extra.
 venv:
@@ -18,6 +18,21 @@ test-all: venv
 
 demo: venv
 	$(PY) -m tgan_music demo --out results/demo
+
+# Rebuilds tgan_music/assets/model (about an hour on 2 CPU cores): renders the training set and
+# a held-out set (other seed), embeds both, trains, exports the generator and evaluates it on
+# the held-out set's music (results/shipped/evaluation.md). See tgan_music/assets/model/README.md.
+SHIPPED_YAML := experiments/metronome_shipped.yaml
+shipped-model: venv
+	$(PY) -m tgan_music dataset metronome --out data/shipped/videos --videos 32 --seed 100 --duration 16 \
+		--size 320x240 --clips data/shipped/clips --config $(SHIPPED_YAML)
+	$(PY) -m tgan_music embed data/shipped/clips --encoder librosa
+	$(PY) -m tgan_music dataset metronome --out data/shipped_heldout/videos --videos 16 --seed 300 --duration 16 \
+		--size 320x240 --clips data/shipped_heldout/clips --config $(SHIPPED_YAML)
+	$(PY) -m tgan_music embed data/shipped_heldout/clips --encoder librosa
+	$(PY) -m tgan_music train $(SHIPPED_YAML) --out results/shipped
+	$(PY) tools/export_model.py results/shipped tgan_music/assets/model
+	$(PY) -m tgan_music evaluate results/shipped --no-classifier --clips data/shipped_heldout/clips --split all --samples 96
 
 clean:
 	rm -rf $(VENV) results .pytest_cache
