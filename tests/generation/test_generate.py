@@ -144,3 +144,36 @@ def test_bench_generate_prints_its_figures(capsys):
     last = capsys.readouterr().out.strip().splitlines()[-1]
     assert last.startswith("bench generate (CPU, 3 s song): small_x_realtime=")
     assert float(last.split("=")[-1]) > 0
+
+
+def test_export_model_writes_a_generator_that_generates_like_the_snapshot(tiny_music_model, tmp_path):
+    import chainer
+
+    from tgan_music.generation.model import export_model, load_generator
+    from tgan_music.training.snapshot import latest_snapshot
+    snapshot = latest_snapshot(tiny_music_model)
+    for source in (tiny_music_model, snapshot):          # a result directory or one snapshot file
+        out, used = export_model(source, str(tmp_path / "model"))
+        assert os.path.abspath(used) == os.path.abspath(snapshot)
+        for name in ("generator.npz", "config.yaml", "embedding_stats.npz", "SOURCE.txt"):
+            assert os.path.isfile(os.path.join(out, name)), name
+    exported, original = load_generator(out), load_generator(tiny_music_model)
+    z = exported.gen.sample_z(2, np.random.RandomState(0))
+    m = np.random.RandomState(1).randn(2, 20, exported.gen.music_dims).astype(np.float32)
+    with chainer.using_config("train", False), chainer.no_backprop_mode():
+        np.testing.assert_array_equal(exported.gen(z, m).array, original.gen(z, m).array)
+    assert os.path.getsize(os.path.join(out, "generator.npz")) < os.path.getsize(snapshot)
+
+
+def test_select_snapshot_tool_scores_every_snapshot(tiny_music_model, tiny_clipset, capsys):
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(
+        "select_snapshot", os.path.join(os.path.dirname(__file__), "..", "..", "tools", "select_snapshot.py"))
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    tool.main([tiny_music_model, "--clips", tiny_clipset, "--samples", "4"])
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[-1].startswith("chosen: ") and lines[-1].endswith(".npz")
+    assert any(line.startswith("snapshot_iter_") for line in lines)
+    with pytest.raises(SystemExit, match="no snapshot_iter"):
+        tool.main([os.path.dirname(tiny_clipset), "--clips", tiny_clipset])

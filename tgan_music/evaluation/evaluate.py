@@ -43,9 +43,9 @@ def load_model(result_dir, device):
     The embedding statistics come from ``embedding_stats.npz`` when training wrote one; else
     None (the evaluation then standardises with the clip set's statistics, as training did)."""
     from tgan_music.generation.model import load_generator
-    if not os.path.isdir(result_dir):
+    if not os.path.exists(result_dir):
         raise UserError(f"{result_dir}: no such result directory; pass a directory written by "
-                        "`tgan-music train CONFIG --out DIR`")
+                        "`tgan-music train CONFIG --out DIR` (or one of its snapshot_iter_*.npz)")
     model = load_generator(result_dir, device, require_stats=False)
     return model.gen, model.config, model.snapshot, model.mean, model.std
 

@@ -102,12 +102,14 @@ def load_generator(model=None, device=None, require_stats=True):
 
 def export_model(result_dir, out_dir):
     """Writes a compact model directory: the generator's weights of the newest snapshot in
-    ``result_dir`` (no discriminator, no optimizer state) as generator.npz, plus MODEL_FILES.
-    Returns (out_dir, snapshot it came from)."""
+    ``result_dir`` (or of the snapshot file ``result_dir`` names; no discriminator, no optimizer
+    state) as generator.npz, plus MODEL_FILES. Returns (out_dir, snapshot it came from)."""
     import shutil
 
     import chainer
     model = load_generator(result_dir)
+    if os.path.isfile(result_dir):
+        result_dir = os.path.dirname(os.path.abspath(result_dir))
     os.makedirs(out_dir, exist_ok=True)
     tmp = os.path.join(out_dir, GENERATOR_FILE + ".tmp.npz")
     chainer.serializers.save_npz(tmp, model.gen, compression=True)
