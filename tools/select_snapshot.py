@@ -2,7 +2,8 @@
 (rendered apart from both the training set and the held-out set that the final figures use),
 so that choosing among snapshots never looks at the test music:
 
-    .venv/bin/python tools/select_snapshot.py results/shipped --clips data/shipped_select/clips
+    .venv/bin/python tools/select_snapshot.py results/shipped --clips data/shipped_select/clips \
+        [--export tgan_music/assets/model]
 
 Evaluates every kept snapshot_iter_*.npz (tempo accuracy within 8 % first, Beat Alignment
 Score as the tie-break), prints a table and, last, the chosen snapshot's path.
@@ -19,6 +20,8 @@ def main(argv=None):
     parser.add_argument("result_dir")
     parser.add_argument("--clips", required=True, help="selection clip set (embedded like the training set)")
     parser.add_argument("--samples", type=int, default=96)
+    parser.add_argument("--export", metavar="DIR", help="also export the chosen snapshot's generator to DIR "
+                                                       "(as tools/export_model.py does)")
     args = parser.parse_args(argv)
     from tgan_music.evaluation.evaluate import evaluate_result
     from tgan_music.training.snapshot import list_snapshots
@@ -39,6 +42,10 @@ def main(argv=None):
     except UserError as e:
         sys.exit(f"select_snapshot: {e}")
     best = max(scored)[1]
+    if args.export:
+        from tgan_music.generation.model import export_model
+        export_model(best, args.export)
+        print(f"exported to {args.export}")
     print(f"chosen: {best}")
 
 

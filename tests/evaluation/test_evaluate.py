@@ -62,6 +62,19 @@ def test_evaluate_writes_json_and_markdown(trained, capsys):
     assert not [n for n in os.listdir(out) if n.endswith(".tmp")]
 
 
+def test_evaluate_out_and_snapshot_file(trained, tmp_path, capsys):
+    # --out puts the report elsewhere (e.g. beside a read-only shipped model); a snapshot file
+    # evaluates that snapshot.
+    out, clips = trained
+    snapshot = sorted(n for n in os.listdir(out) if n.startswith("snapshot_iter_"))[-1]
+    report = tmp_path / "report"
+    assert main(["evaluate", os.path.join(out, snapshot), "--samples", "2", "--no-classifier",
+                 "--out", str(report)]) == 0
+    with open(report / "evaluation.json", encoding="utf-8") as f:
+        assert json.load(f)["snapshot"].endswith(snapshot)
+    assert os.path.isfile(report / "evaluation.md")
+
+
 def test_evaluate_errors_are_one_line(trained, tmp_path, capsys):
     out, _ = trained
     assert main(["evaluate", str(tmp_path / "missing")]) == 2

@@ -165,13 +165,14 @@ def test_export_model_writes_a_generator_that_generates_like_the_snapshot(tiny_m
     assert os.path.getsize(os.path.join(out, "generator.npz")) < os.path.getsize(snapshot)
 
 
-def test_select_snapshot_tool_scores_every_snapshot(tiny_music_model, tiny_clipset, capsys):
+def test_select_snapshot_tool_scores_every_snapshot(tiny_music_model, tiny_clipset, tmp_path, capsys):
     import importlib.util
     spec = importlib.util.spec_from_file_location(
         "select_snapshot", os.path.join(os.path.dirname(__file__), "..", "..", "tools", "select_snapshot.py"))
     tool = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(tool)
-    tool.main([tiny_music_model, "--clips", tiny_clipset, "--samples", "4"])
+    tool.main([tiny_music_model, "--clips", tiny_clipset, "--samples", "4", "--export", str(tmp_path / "m")])
+    assert os.path.isfile(tmp_path / "m" / "generator.npz")
     lines = capsys.readouterr().out.strip().splitlines()
     assert lines[-1].startswith("chosen: ") and lines[-1].endswith(".npz")
     assert any(line.startswith("snapshot_iter_") for line in lines)

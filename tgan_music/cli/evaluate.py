@@ -27,7 +27,8 @@ def add_arguments(parser):
     parser.add_argument("--train-classifier", default=None, metavar="CLIPSET",
                         help="train the tempo classifier on this metronome clip set instead of evaluating")
     parser.add_argument("--out", default=None, metavar="DIR",
-                        help="with --train-classifier: where to store it (default CLIPSET/tempo_classifier)")
+                        help="where evaluation.json/.md go (default RESULT_DIR); with --train-classifier: "
+                             "where to store the classifier (default CLIPSET/tempo_classifier)")
     parser.add_argument("--config", default=None, metavar="YAML",
                         help="with --train-classifier: experiment YAML whose evaluate.classifier and data "
                              "split fractions are used (default: the defaults)")
@@ -51,9 +52,9 @@ def run(args):
     from tgan_music.evaluation.report import evaluation_markdown
     result = evaluate_result(args.result_dir, clips=args.clips, samples=args.samples, split=args.split,
                              classifier=args.classifier, use_classifier=not args.no_classifier,
-                             device=select_device(args.device))
+                             device=select_device(args.device), out=args.out)
     print(evaluation_markdown(result))
-    print(f"wrote {args.result_dir}/evaluation.json and evaluation.md")
+    print(f"wrote {args.out or args.result_dir}/evaluation.json and evaluation.md")
     return 0
 
 

@@ -156,9 +156,9 @@ def reference_features(classifier, clip_root, config, count, fps):
 
 # -- the whole evaluation ---------------------------------------------------------------
 def evaluate_result(result_dir, *, clips=None, samples=None, split=None, classifier=None,
-                    use_classifier=True, device=None, progress=True, write=True, keep_clip=False):
+                    use_classifier=True, device=None, progress=True, write=True, keep_clip=False, out=None):
     """Evaluates the model in ``result_dir`` (see the module docstring); returns the result dict
-    and, when ``write``, stores it as ``evaluation.json`` + ``evaluation.md`` there.
+    and, when ``write``, stores it as ``evaluation.json`` + ``evaluation.md`` there (or in ``out``).
 
     ``clips``: clip set (default: the model's data.root); ``classifier``: tempo classifier
     directory (default: ``<clip set>/tempo_classifier``); ``use_classifier=False`` skips it;
@@ -251,7 +251,9 @@ def evaluate_result(result_dir, *, clips=None, samples=None, split=None, classif
                        **(predictions or {})},
     }
     if write:
-        write_evaluation(result_dir, result)
+        if out:
+            os.makedirs(out, exist_ok=True)
+        write_evaluation(out or (result_dir if os.path.isdir(result_dir) else os.path.dirname(result_dir)), result)
     if keep_clip:
         result["clip"] = {"real": real_videos[0], "generated": to_uint8_frames(videos[:1])[0]}
     return result
