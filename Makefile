@@ -19,7 +19,7 @@ test-all: venv
 demo: venv
 	$(PY) -m tgan_music demo --out results/demo
 
-# Rebuilds tgan_music/assets/model (about an hour on 2 CPU cores): renders the training set, a
+# Rebuilds tgan_music/assets/model (about 1.5 hours on 2 CPU cores): renders the training set, a
 # selection set and a held-out set (three seeds), embeds them, trains, exports the snapshot that
 # scores best on the selection set and evaluates it on the held-out set's music
 # (results/shipped/evaluation.md). See tgan_music/assets/model/README.md.

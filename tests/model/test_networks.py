@@ -108,6 +108,20 @@ def test_generator_music_context_reaches_two_kernels_of_frames(kernel, reach):
         Generator(8, 8, 8, 3, "per_frame", 3, **TINY_G, music_context=4)
 
 
+def test_generator_resize_upsampling():
+    # upsample=resize: nearest-neighbour doubling + k3 convolutions instead of k4 s2 deconvolutions.
+    import chainer.links as L
+    g = Generator(8, 8, 12, 3, "per_frame", 3, **TINY_G, upsample="resize")
+    assert not any(isinstance(link, L.Deconvolution2D) and name.startswith("/image/dc") and name != "/image/dc_out"
+                   for name, link in g.namedlinks())
+    z = g.sample_z(2, np.random.RandomState(0))
+    with chainer.using_config("train", False), chainer.no_backprop_mode():
+        x = g(z, music(2))
+    assert x.shape == (2, 3, 8, 8, 12)
+    with pytest.raises(ConfigError, match="upsample 'bilinear'"):
+        Generator(8, 8, 12, 3, "none", 3, **TINY_G, upsample="bilinear")
+
+
 def test_generator_ignores_music_without_conditioning():
     g = Generator(4, 8, 8, 3, "none", 3, **TINY_G)
     z = g.sample_z(1, np.random.RandomState(0))

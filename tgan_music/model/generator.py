@@ -90,14 +90,23 @@ class MusicContext(chainer.Chain):
         return F.transpose(h, (0, 2, 1))
 
 
+UPSAMPLINGS = ("deconv", "resize")
+
+
 class ImageGenerator(chainer.Chain):
     """(z0 (M, z0_in), z1 (M, z1_in)) -> frames (M, C, H, W), M = N * T.
+
+    ``upsample``: TGAN's k4 s2 deconvolutions, or ``resize`` (nearest-neighbour doubling and a
+    k3 convolution), which cannot make the checkerboard texture uneven deconvolution overlap gives.
 
     Both Linears and the doubling deconvs have no bias, the last k3 deconv has one;
     the BNs have gamma and beta (TGAN)."""
 
-    def __init__(self, z0_in, z1_in, height, width, channels, widths, init_scale):
+    def __init__(self, z0_in, z1_in, height, width, channels, widths, init_scale, upsample="deconv"):
         super().__init__()
+        if upsample not in UPSAMPLINGS:
+            raise ConfigError(f"model.generator.args.upsample {upsample!r}; allowed: {', '.join(UPSAMPLINGS)}")
+        self.upsample = upsample
         n_double = len(widths) - 1
         if height % 2 ** n_double or width % 2 ** n_double:
             raise ConfigError(f"frames of {height}x{width} cannot be made by {n_double} doubling deconvolutions; "
@@ -113,8 +122,11 @@ class ImageGenerator(chainer.Chain):
             self.bn0s = L.BatchNormalization(feat)
             self.bn0f = L.BatchNormalization(feat)
             for i in range(n_double):
-                setattr(self, f"dc{i + 1}", L.Deconvolution2D(widths[i], widths[i + 1], 4, 2, 1, nobias=True,
-                                                              initialW=w))
+                if upsample == "deconv":
+                    layer = L.Deconvolution2D(widths[i], widths[i + 1], 4, 2, 1, nobias=True, initialW=w)
+                else:   # nearest-neighbour doubling, then a k3 convolution: no checkerboard (Odena et al. 2016)
+                    layer = L.Convolution2D(widths[i], widths[i + 1], 3, 1, 1, nobias=True, initialW=w)
+                setattr(self, f"dc{i + 1}", layer)
                 setattr(self, f"bn{i + 1}", L.BatchNormalization(widths[i + 1]))
             self.dc_out = L.Deconvolution2D(widths[-1], channels, 3, 1, 1, initialW=w)
 
@@ -124,6 +136,8 @@ class ImageGenerator(chainer.Chain):
         hf = F.relu(self.bn0f(self.l0f(z1))).reshape(m, self.half, *self.base)
         h = F.concat((hs, hf), axis=1)
         for i in range(1, self.n_double + 1):
+            if self.upsample == "resize":
+                h = F.unpooling_2d(h, 2, cover_all=False)
             h = F.relu(self[f"bn{i}"](self[f"dc{i}"](h)))
         return F.tanh(self.dc_out(h))
 
@@ -140,7 +154,7 @@ class Generator(chainer.Chain):
                  image_widths: list = (512, 256, 128, 64, 32),
                  music_steps: int | None = None,
                  music_context: int = 0, music_context_width: int = 32,
-                 init_scale: float | None = 0.01):
+                 upsample: str = "deconv", init_scale: float | None = 0.01):
         super().__init__()
         if conditioning not in CONDITIONINGS:
             raise ConfigError(f"model.conditioning {conditioning!r}; allowed: {', '.join(CONDITIONINGS)}")
@@ -158,7 +172,8 @@ class Generator(chainer.Chain):
                 # Chainer's default weights: with +-0.01 the context would start near zero.
                 self.context = MusicContext(music_dims, music_context_width, music_context, None)
             self.temporal = TemporalGenerator(z0_in, frames, z1_dims, list(temporal_widths), init_scale)
-            self.image = ImageGenerator(z0_in, z1_in, height, width, channels, list(image_widths), init_scale)
+            self.image = ImageGenerator(z0_in, z1_in, height, width, channels, list(image_widths), init_scale,
+                                        upsample)
 
     def sample_z(self, n, rng):
         """z0 ~ U(-1, 1), drawn on the host from ``rng`` (a numpy RandomState) for reproducibility."""
