@@ -54,6 +54,8 @@ def test_evaluate_writes_json_and_markdown(trained, capsys):
     assert 1.0 <= result["rows"]["generated"]["is"] <= 12.0
     assert result["rows"]["generated"]["fd"] >= 0.0
     assert len(result["per_sample"]["generated_bins"]) == 4
+    assert [r["range"] for r in result["by_tempo"]["generated"]] == ["< 60 BPM", "60-150 BPM", ">= 150 BPM"]
+    assert sum(r["clips"] for r in result["by_tempo"]["generated"]) == 4
     assert result["classifier"]["directory"] == os.path.abspath(os.path.join(clips, "tempo_classifier"))
     with open(os.path.join(out, "evaluation.md"), encoding="utf-8") as f:
         markdown = f.read()
@@ -89,3 +91,13 @@ def test_evaluate_errors_are_one_line(trained, tmp_path, capsys):
     assert main(["evaluate", out, "--samples", "2", "--classifier", str(empty)]) == 2
     err = capsys.readouterr().err
     assert "--train-classifier" in err and len(err.strip().splitlines()) == 1
+
+
+def test_by_tempo_groups_clips_by_the_music_tempo():
+    from tgan_music.evaluation.evaluate import by_tempo
+    per_clip = [{"tempo_acc8": 1.0, "bas_fact": 0.5}, {"tempo_acc8": 0.0, "bas_fact": 0.1},
+                {"tempo_acc8": 1.0, "bas_fact": float("nan")}, {"tempo_acc8": 0.0, "bas_fact": 0.3}]
+    slow, mid, fast = by_tempo(per_clip, [50.0, 59.9, 60.0, None])
+    assert (slow["clips"], slow["tempo_acc8"], slow["bas_fact"]) == (2, 0.5, 0.3)
+    assert (mid["clips"], mid["tempo_acc8"], mid["bas_fact"]) == (1, 1.0, None)   # NaN scores are left out
+    assert (fast["clips"], fast["tempo_acc8"]) == (0, None)                      # no tempo: in no range

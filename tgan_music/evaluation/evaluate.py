@@ -93,7 +93,26 @@ def rhythm_rows(scorer, generated, real, first, audios, ticks, tempi, fps, sampl
                        tempi=[tempi[p] for p in first], progress=progress)
     rows["real"] = _means(ref["real"])
     rows["real_shuffled"] = _means(ref.get("shuffled", {}))
-    return rows, gen
+    return rows, gen, ref
+
+
+# Music tempo ranges for the breakdown: below 60 BPM a 2 s clip shows less than one swing;
+# above 150 a beat spans few frames at 8-12 fps.
+TEMPO_RANGES = ((0.0, 60.0), (60.0, 150.0), (150.0, math.inf))
+
+
+def by_tempo(per_clip, tempi, keys=("tempo_acc8", "bas_fact")):
+    """[{range, clips, metric: mean}] of per-clip scores grouped by the music's tempo."""
+    out = []
+    for lo, hi in TEMPO_RANGES:
+        label = f"< {hi:g}" if lo == 0 else (f">= {lo:g}" if math.isinf(hi) else f"{lo:g}-{hi:g}")
+        chosen = [row for row, t in zip(per_clip, tempi) if t is not None and lo <= t < hi]
+        entry = {"range": f"{label} BPM", "clips": len(chosen)}
+        for key in keys:
+            values = [row[key] for row in chosen if row.get(key) is not None and math.isfinite(row[key])]
+            entry[key] = float(np.mean(values)) if values else None
+        out.append(entry)
+    return out
 
 
 def classifier_rows(classifier, generated, heldout, indices, reference, fps, shuffled_pairs):
@@ -211,8 +230,11 @@ def evaluate_result(result_dir, *, clips=None, samples=None, split=None, classif
     real_videos = [np.asarray(heldout.store.video(heldout.clip_index(c))) for c in distinct]
 
     scorer = rhythm_metrics_from_config(ev)
-    rows, gen_rhythm = rhythm_rows(scorer, to_uint8_frames(videos), real_videos, [first[c] for c in distinct],
-                                   audios, ticks, tempi, fps, sample_rate, progress)
+    rows, gen_rhythm, real_rhythm = rhythm_rows(scorer, to_uint8_frames(videos), real_videos,
+                                                [first[c] for c in distinct], audios, ticks, tempi, fps,
+                                                sample_rate, progress)
+    tempo_breakdown = {"generated": by_tempo(gen_rhythm["per_clip"], tempi),
+                       "real": by_tempo(real_rhythm["per_clip"], [tempi[first[c]] for c in distinct])}
 
     classifier_info = None
     predictions = None
@@ -245,6 +267,7 @@ def evaluate_result(result_dir, *, clips=None, samples=None, split=None, classif
         "rhythm_settings": {k: v for k, v in gen_rhythm["settings"].items()},
         "classifier": classifier_info,
         "rows": rows,
+        "by_tempo": tempo_breakdown,
         "per_sample": {"clip": [heldout.clip_index(int(i)) for i in indices],
                        "music_tempo_bpm": tempi,
                        "video_tempo_bpm": [r["video_tempo_bpm"] for r in gen_rhythm["per_clip"]],

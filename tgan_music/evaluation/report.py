@@ -72,7 +72,22 @@ def evaluation_markdown(result):
     else:
         lines.append("- tempo classifier: not used")
     lines += ["", metric_table(rows), "", LEGEND, ""]
+    lines += tempo_breakdown_table(result.get("by_tempo"))
     return "\n".join(lines)
+
+
+def tempo_breakdown_table(by_tempo):
+    """Markdown lines: tempo ±8 % and BAS per music-tempo range, generated next to real."""
+    if not by_tempo:
+        return []
+    lines = ["By the music's tempo (clips; tempo ±8 %; BAS FACT):", "",
+             "| music tempo | generated clips | generated tempo ±8 % | generated BAS | real clips | real tempo ±8 % | real BAS |",
+             "| --- | --- | --- | --- | --- | --- | --- |"]
+    for gen, real in zip(by_tempo["generated"], by_tempo["real"]):
+        lines.append(f"| {gen['range']} | {gen['clips']} | {cell(gen['tempo_acc8'], '{:.2f}')} | "
+                     f"{cell(gen['bas_fact'], '{:.3f}')} | {real['clips']} | {cell(real['tempo_acc8'], '{:.2f}')} | "
+                     f"{cell(real['bas_fact'], '{:.3f}')} |")
+    return lines + [""]
 
 
 def results_markdown(title, intro, model_rows, real_row, shuffled_row, commands, plots, notes=()):
