@@ -42,7 +42,8 @@ def write_run_info(out_dir, config, extra=None):
     os.makedirs(out_dir, exist_ok=True)
     dump_config(config, os.path.join(out_dir, "config.yaml"))
     info = {
-        "command": sys.argv,
+        # The program's name without this machine's path to it (the file is shipped and shared).
+        "command": [os.path.basename(sys.argv[0])] + sys.argv[1:] if sys.argv else [],
         "time": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "git_commit": git_commit(),
         "packages": package_versions(),

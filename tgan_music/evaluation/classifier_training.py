@@ -31,10 +31,14 @@ from tgan_music.errors import UserError
 from tgan_music.evaluation.classifier import (DEFAULT_SUBDIR, INPUT_CHANNELS, TempoBins, TempoClassifier,
                                               TempoNet, input_size, net_input, resize_space, save_classifier)
 
-# The classifier's settings: the config section evaluate.classifier (tgan_music/evaluation/defaults.py).
-DEFAULTS = {"bins": 12, "low_bpm": 40.0, "high_bpm": 208.0, "widths": [16, 32, 64, 64],
-            "feature_dims": 64, "max_height": 48, "iterations": 800, "batchsize": 16, "lr": 1e-3, "seed": 0,
-            "input": "diff", "dropout": 0.3, "weight_decay": 1e-4, "label_sigma": 0.7, "shift": 0.1}
+
+
+def default_settings():
+    """The classifier's settings when none are given: the defaults of the config section
+    evaluate.classifier (tgan_music/evaluation/defaults.py), the one place they are written."""
+    from tgan_music.config.loader import schema_defaults
+    from tgan_music.evaluation.defaults import SCHEMA
+    return schema_defaults(SCHEMA["classifier"])
 
 
 class TempoClips(chainer.dataset.DatasetMixin):
@@ -132,7 +136,7 @@ def train_classifier(root, out=None, settings=None, data=None, device=None, quie
     """Trains a tempo classifier on the clip set ``root`` and stores it in ``out``
     (default ``root/tempo_classifier``). ``settings``: evaluate.classifier; ``data``: the
     data section (val/test fractions). Returns the TempoClassifier."""
-    settings = {**DEFAULTS, **(settings or {})}
+    settings = {**default_settings(), **(settings or {})}
     data = {"val_fraction": 0.1, "test_fraction": 0.1, **(data or {})}
     device = device or chainer.get_device("@numpy")
     out = out or os.path.join(root, DEFAULT_SUBDIR)

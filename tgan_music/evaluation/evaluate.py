@@ -38,7 +38,8 @@ def snapshot_iteration(path):
 
 
 def load_model(result_dir, device):
-    """(generator, config, snapshot, embedding mean, std) of a training result directory.
+    """(generator, config, snapshot, embedding mean, std, model directory) of a training result
+    directory or one of its snapshots.
 
     The embedding statistics come from ``embedding_stats.npz`` when training wrote one; else
     None (the evaluation then standardises with the clip set's statistics, as training did)."""
@@ -47,7 +48,7 @@ def load_model(result_dir, device):
         raise UserError(f"{result_dir}: no such result directory; pass a directory written by "
                         "`tgan-music train CONFIG --out DIR` (or one of its snapshot_iter_*.npz)")
     model = load_generator(result_dir, device, require_stats=False)
-    return model.gen, model.config, model.snapshot, model.mean, model.std
+    return model.gen, model.config, model.snapshot, model.mean, model.std, model.result_dir
 
 
 def generate_clips(gen, dataset, indices, conditional, seed, mean=None, std=None,
@@ -190,7 +191,7 @@ def evaluate_result(result_dir, *, clips=None, samples=None, split=None, classif
     from tgan_music.evaluation.scoring import rhythm_metrics_from_config, shuffled_pairs
 
     device = device or chainer.get_device("@numpy")
-    gen, config, snapshot, mean, std = load_model(result_dir, device)
+    gen, config, snapshot, mean, std, model_dir = load_model(result_dir, device)
     ev = config["evaluate"]
     samples = int(samples or ev["samples"])
     split = split or ev["split"]
@@ -276,7 +277,7 @@ def evaluate_result(result_dir, *, clips=None, samples=None, split=None, classif
     if write:
         if out:
             os.makedirs(out, exist_ok=True)
-        write_evaluation(out or (result_dir if os.path.isdir(result_dir) else os.path.dirname(result_dir)), result)
+        write_evaluation(out or model_dir, result)
     if keep_clip:
         result["clip"] = {"real": real_videos[0], "generated": to_uint8_frames(videos[:1])[0]}
     return result

@@ -23,8 +23,9 @@ MODEL_FILES = ("config.yaml", "embedding_stats.npz", "run_info.json", "log", "lo
 class TrainedGenerator:
     """A generator with the config and the embedding statistics it was trained with."""
 
-    def __init__(self, config, gen, snapshot, mean=None, std=None):
+    def __init__(self, config, gen, snapshot, mean=None, std=None, result_dir=None):
         self.config, self.gen, self.snapshot = config, gen, snapshot
+        self.result_dir = result_dir   # the directory of config.yaml, embedding_stats.npz, log
         self.mean, self.std = mean, std
 
     @property
@@ -97,7 +98,7 @@ def load_generator(model=None, device=None, require_stats=True):
                             "it is written by `tgan-music train`: re-run training for a few iterations to write it")
     if device is not None:
         gen.to_device(device)
-    return TrainedGenerator(config, gen, snapshot, mean, std)
+    return TrainedGenerator(config, gen, snapshot, mean, std, result_dir)
 
 
 def export_model(result_dir, out_dir):
@@ -108,8 +109,7 @@ def export_model(result_dir, out_dir):
 
     import chainer
     model = load_generator(result_dir)
-    if os.path.isfile(result_dir):
-        result_dir = os.path.dirname(os.path.abspath(result_dir))
+    result_dir = model.result_dir
     os.makedirs(out_dir, exist_ok=True)
     tmp = os.path.join(out_dir, GENERATOR_FILE + ".tmp.npz")
     chainer.serializers.save_npz(tmp, model.gen, compression=True)

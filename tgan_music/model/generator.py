@@ -74,15 +74,16 @@ class MusicContext(chainer.Chain):
     """(N, T, D) music -> (N, T, width): two non-causal 1-D convolutions of kernel ``kernel``
     over time (ReLU between), so each step's output depends on 2 * (kernel - 1) + 1 steps."""
 
-    def __init__(self, music_dims, width, kernel, init_scale):
+    def __init__(self, music_dims, width, kernel):
         super().__init__()
         if kernel % 2 == 0:
             raise ConfigError(f"model.generator.args.music_context {kernel}: use an odd kernel "
                               "(it is centred on each frame)")
-        w = initializer(init_scale)
+        # Chainer's default (fan-in) weights whatever the generator's init_scale: with +-0.01
+        # the context would start near zero.
         with self.init_scope():
-            self.c0 = L.ConvolutionND(1, music_dims, width, kernel, 1, kernel // 2, initialW=w)
-            self.c1 = L.ConvolutionND(1, width, width, kernel, 1, kernel // 2, initialW=w)
+            self.c0 = L.ConvolutionND(1, music_dims, width, kernel, 1, kernel // 2)
+            self.c1 = L.ConvolutionND(1, width, width, kernel, 1, kernel // 2)
 
     def forward(self, m):
         h = F.transpose(m, (0, 2, 1))                            # (N, D, T)
@@ -169,8 +170,7 @@ class Generator(chainer.Chain):
         z1_in = z1_dims + (frame_music if conditioning == "per_frame" else 0)
         with self.init_scope():
             if self.music_context:
-                # Chainer's default weights: with +-0.01 the context would start near zero.
-                self.context = MusicContext(music_dims, music_context_width, music_context, None)
+                self.context = MusicContext(music_dims, music_context_width, music_context)
             self.temporal = TemporalGenerator(z0_in, frames, z1_dims, list(temporal_widths), init_scale)
             self.image = ImageGenerator(z0_in, z1_in, height, width, channels, list(image_widths), init_scale,
                                         upsample)
