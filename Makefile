@@ -5,9 +5,10 @@ PYTEST_ARGS ?=
 
 .PHONY: venv test test-all demo shipped-model clean
 
-# The test suite includes a 2-process ChainerMN run, so it installs the mpi extra.
+# The test suite includes a 2-process ChainerMN run, so it installs the mpi extra; the songs
+# benchmark's tests render MIDI, so it installs the songs extra (music21, FluidSynth, a GM soundfont).
 venv:
-	@EXTRAS=test,mpi tools/bootstrap.sh
+	@EXTRAS=test,mpi,songs tools/bootstrap.sh
 
 test: venv
 	$(PY) -m pytest -q $(PYTEST_ARGS)

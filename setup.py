@@ -34,6 +34,9 @@ setup(
         "gpu": ["cupy-cuda12x>=12,<14"],
         "mpi": ["mpi4py>=3.1"],
         "test": ["pytest>=7"],
+        # The songs benchmark (`tgan-music dataset songs`): scores from the music21 corpus;
+        # tools/bootstrap.sh installs FluidSynth and the GM soundfont with it.
+        "songs": ["music21>=9,<11"],
     },
     entry_points={"console_scripts": ["tgan-music=tgan_music.cli:main"]},
 )

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Creates or refreshes the project's virtual environment (.venv) idempotently.
 # Called by `make test` and `make demo`; safe to run again at any time.
-#   EXTRAS=test,mpi tools/bootstrap.sh
+#   EXTRAS=test,mpi,songs tools/bootstrap.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV=${VENV:-.venv}
@@ -9,17 +9,21 @@ EXTRAS=${EXTRAS:-test}
 PY=${PYTHON:-python3.11}
 command -v "$PY" >/dev/null 2>&1 || PY=python3
 
-# System tools: scikit-video needs both ffmpeg and ffprobe; the mpi extra needs OpenMPI.
+# System tools: scikit-video needs both ffmpeg and ffprobe; the mpi extra needs OpenMPI; the songs
+# extra renders MIDI with FluidSynth and the General MIDI soundfont FluidR3_GM.
 need_apt=()
 command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 || need_apt+=(ffmpeg)
 case ",$EXTRAS," in *,mpi,*) command -v mpiexec >/dev/null 2>&1 || need_apt+=(openmpi-bin libopenmpi-dev);; esac
+case ",$EXTRAS," in *,songs,*)
+  command -v fluidsynth >/dev/null 2>&1 || need_apt+=(fluidsynth)
+  [ -f /usr/share/sounds/sf2/FluidR3_GM.sf2 ] || need_apt+=(fluid-soundfont-gm);; esac
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "bootstrap: installing ${need_apt[*]} with apt-get" >&2
     apt-get update -qq >/dev/null
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
   else
-    echo "bootstrap: ${need_apt[*]} missing; install them (e.g. 'sudo apt-get install ${need_apt[*]}' or 'brew install ffmpeg open-mpi') and run again" >&2
+    echo "bootstrap: ${need_apt[*]} missing; install them (e.g. 'sudo apt-get install ${need_apt[*]}' or 'brew install ffmpeg open-mpi fluid-synth') and run again" >&2
     exit 1
   fi
 fi
