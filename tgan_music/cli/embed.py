@@ -7,11 +7,24 @@ DESCRIPTION = ("Writes one float32 (frames, dims) .npy per clip under DATASET/em
                "Resumes an interrupted run; refuses to add to a cache made by other weights.")
 
 
+ENCODERS = ("nsynth", "librosa", "rhythm", "rhythm+librosa", "rhythm+nsynth")
+
+
+def encoder_spec(name, checkpoint=None):
+    """The config's ``embedding.encoder`` spec of an --encoder choice."""
+    if name.startswith("rhythm"):
+        base = name.partition("+")[2] or None
+        return {"name": "rhythm", "args": {"base": base, "checkpoint": checkpoint if base == "nsynth" else None}}
+    return {"name": name, "args": {"checkpoint": checkpoint} if name == "nsynth" else {}}
+
+
 def add_arguments(parser):
     parser.add_argument("dataset", help="clip set directory (made by `tgan-music dataset ...`)")
-    parser.add_argument("--encoder", choices=("nsynth", "librosa"), default="nsynth",
+    parser.add_argument("--encoder", choices=ENCODERS, default="nsynth",
                         help="nsynth: Magenta's NSynth WaveNet encoder (needs --checkpoint); "
-                             "librosa: offline features, no checkpoint (default: nsynth)")
+                             "librosa: offline features, no checkpoint; rhythm: beat-phase features "
+                             "(onsets, PLP pulse and phase, tempo), alone or followed by librosa's or "
+                             "NSynth's (rhythm+librosa, rhythm+nsynth) (default: nsynth)")
     parser.add_argument("--checkpoint", default=None, metavar="CKPT",
                         help="NSynth weights: the TF prefix .../model.ckpt-200000 (from Magenta's "
                              "wavenet-ckpt.tar) or a .npz from tools/convert_nsynth_checkpoint.py")
@@ -28,9 +41,9 @@ def run(args):
     from tgan_music.embedding.cache import embed_dataset
     from tgan_music.embedding.encoders import build_encoder
 
-    if args.encoder == "librosa" and args.checkpoint:
-        print("note: --checkpoint is ignored by --encoder librosa")
-    spec = {"name": args.encoder, "args": {"checkpoint": args.checkpoint} if args.encoder == "nsynth" else {}}
+    if "nsynth" not in args.encoder and args.checkpoint:
+        print(f"note: --checkpoint is ignored by --encoder {args.encoder}")
+    spec = encoder_spec(args.encoder, args.checkpoint)
     from tgan_music.cli.train import run_on_every_rank, start_distributed
     from tgan_music.training.distributed import rank_device_id
     dist = start_distributed(args)
@@ -38,7 +51,7 @@ def run(args):
     def work():
         device = select_device(rank_device_id(args.device, dist))
         encoder = build_encoder(spec, device=device)
-        return embed_dataset(args.dataset, encoder, args.encoder, batch_size=args.batch_size,
+        return embed_dataset(args.dataset, encoder, spec["name"], batch_size=args.batch_size,
                              progress=dist is None or dist.is_root, dist=dist)
 
     cache = run_on_every_rank(dist, work, verbose=getattr(args, "verbose", False))

@@ -190,6 +190,47 @@ class ClipDataset(chainer.dataset.DatasetMixin):
         return np.stack([self._embedding_of_clip(int(c)) for c in clips]).astype(np.float32)
 
 
+    def shifted_clips(self, indices, rng, min_fraction=0.25):
+        """For each example index, a clip of the SAME source video whose start differs from its
+        own by a fraction of a beat in [min_fraction, 1 - min_fraction] (the clip's tempo from its
+        manifest row), else by any other start; -1 where the source has no other clip.
+
+        Its music is the example's own music moved in time against the video: a real clip with
+        it is a phase-mismatched pair, the error a model that flashes on onsets makes."""
+        rows = self.store.rows
+        out = np.full(len(indices), -1, np.int64)
+        for n, i in enumerate(np.asarray(indices).reshape(-1)):
+            clip = int(self.clips[int(i)])
+            same = self._by_source().get(self._all_sources[clip], ())
+            others = [c for c in same if c != clip]
+            tempo = rows[clip].get("tempo_bpm")
+            if tempo:
+                beats = [abs(rows[c]["start"] - rows[clip]["start"]) * tempo / 60.0 for c in others]
+                good = [c for c, b in zip(others, beats) if min_fraction <= b % 1.0 <= 1.0 - min_fraction]
+                others = good or others
+            if others:
+                out[n] = others[rng.randint(len(others))]
+        return out
+
+    def _by_source(self):
+        if getattr(self, "_source_clips", None) is None:
+            self._source_clips = {}
+            for clip, source in enumerate(self._all_sources):
+                self._source_clips.setdefault(source, []).append(clip)
+        return self._source_clips
+
+    def shifted_embedding(self, indices, rng):
+        """(embeddings (n, ...), ok (n,) bool) of ``shifted_clips``; rows without one are zeros."""
+        clips = self.shifted_clips(indices, _RandInt(rng))
+        ok = clips >= 0
+        first = self._embedding_of_clip(int(self.clips[0]))
+        out = np.zeros((len(clips),) + first.shape, np.float32)
+        for n, c in enumerate(clips):
+            if c >= 0:
+                out[n] = self._embedding_of_clip(int(c))
+        return out, ok
+
+
 class _RandInt:
     """Accepts numpy RandomState and Generator alike (Generator has integers, not randint)."""
 

@@ -40,7 +40,11 @@ def clip_keys(store):
     return [f"{r['source_key']}/{r['index']}" for r in store.rows]
 
 
-def embed_command(dataset_root, name, checkpoint=None):
+def embed_command(dataset_root, name, checkpoint=None, base=None):
+    if name == "rhythm":
+        flag = "rhythm" + (f"+{base}" if base else "")
+        return f"tgan-music embed {dataset_root} --encoder {flag}" + (
+            f" --checkpoint {checkpoint or 'CKPT'}" if base == "nsynth" else "")
     if name == "nsynth":
         return f"tgan-music embed {dataset_root} --encoder nsynth --checkpoint {checkpoint or 'CKPT'}"
     return f"tgan-music embed {dataset_root} --encoder {name}"
@@ -159,7 +163,7 @@ def open_cache(dataset_root, encoder_spec, dims=None):
     from tgan_music.data.storage import ClipStore
     name, args = _spec_parts(encoder_spec)
     directory = find_cache_directory(dataset_root, encoder_spec)
-    command = embed_command(dataset_root, name, args.get("checkpoint"))
+    command = embed_command(dataset_root, name, args.get("checkpoint"), args.get("base"))
     manifest = read_manifest(directory)
     if manifest is None:
         raise UserError(f"{directory}: no embedding cache here; run `{command}`")

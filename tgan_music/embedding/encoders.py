@@ -41,3 +41,15 @@ def to_numpy(array):
     """A device array as numpy (no-op on the CPU)."""
     import chainer
     return chainer.backends.cuda.to_cpu(array)
+
+
+@registry("encoder").register("rhythm")
+def rhythm(*, base: str = None, checkpoint: str = None):
+    """Beat-phase features from librosa (onsets, PLP pulse and its phase, local tempo), alone or
+    followed by a ``base`` encoder's features (``librosa``, or ``nsynth`` with ``checkpoint``)."""
+    from tgan_music.embedding.rhythm import RhythmEncoder
+    if base not in (None, "librosa", "nsynth"):
+        from tgan_music.errors import ConfigError
+        raise ConfigError(f"embedding.encoder.args.base {base!r}; allowed: librosa, nsynth or null")
+    inner = None if base is None else build_encoder({"name": base, "args": {"checkpoint": checkpoint}})
+    return RhythmEncoder(inner)

@@ -81,7 +81,9 @@ def load_generator(model=None, device=None, require_stats=True):
     try:
         with np.load(snapshot) as npz:
             keys = set(npz.files)
-        prefix = "updater/model:gen/" if any(k.startswith("updater/model:gen/") for k in keys) else ""
+        # G_ema when the snapshot has one (train.ema), else G; an exported generator.npz has no prefix.
+        prefix = next((p for p in ("updater/model:gen_ema/", "updater/model:gen/")
+                       if any(k.startswith(p) for k in keys)), "")
         chainer.serializers.load_npz(snapshot, gen, path=prefix)
     except (KeyError, ValueError, OSError) as e:
         raise UserError(f"{snapshot}: does not hold the generator of {config_path} "

@@ -20,6 +20,7 @@ import chainer.links as L
 import numpy as np
 
 from tgan_music.errors import ConfigError
+from tgan_music.model import links as KL
 from tgan_music.model.conditioning import initializer, CONDITIONINGS, flatten_steps, resample_time
 from tgan_music.registry import registry
 
@@ -33,6 +34,7 @@ def two_adic(n):
     return k
 
 
+@registry("temporal").register("tgan")
 class TemporalGenerator(chainer.Chain):
     """z0 (N, in_dims) -> z1 (N, z1_dims, T).
 
@@ -41,7 +43,9 @@ class TemporalGenerator(chainer.Chain):
     the layers that cannot double use k3 s1 p1 (length kept). Every deconv has a bias;
     the BNs have gamma only (as in TGAN, whose parameter counts this reproduces)."""
 
-    def __init__(self, in_dims, frames, z1_dims, widths, init_scale):
+    reads_music = False
+
+    def __init__(self, in_dims, frames, z1_dims, music_dims, init_scale, *, widths: list = (512, 256, 128, 128)):
         super().__init__()
         n_up = len(widths)
         doublings = min(n_up, two_adic(frames))
@@ -51,23 +55,58 @@ class TemporalGenerator(chainer.Chain):
         self.z1_dims = z1_dims
         chans = list(widths) + [z1_dims]
         with self.init_scope():
-            self.dc0 = L.DeconvolutionND(1, in_dims, chans[0], first_len, 1, 0, initialW=w)
+            self.dc0 = KL.DeconvolutionND(1, in_dims, chans[0], first_len, 1, 0, initialW=w)
             self.bn0 = L.BatchNormalization(chans[0], use_beta=False)
             for i in range(n_up):
                 stride2 = i >= n_up - doublings
                 k, s, p = (4, 2, 1) if stride2 else (3, 1, 1)
-                setattr(self, f"dc{i + 1}", L.DeconvolutionND(1, chans[i], chans[i + 1], k, s, p, initialW=w))
+                setattr(self, f"dc{i + 1}", KL.DeconvolutionND(1, chans[i], chans[i + 1], k, s, p, initialW=w))
                 if i < n_up - 1:
                     setattr(self, f"bn{i + 1}", L.BatchNormalization(chans[i + 1], use_beta=False))
         self.n_up = n_up
 
-    def forward(self, z0):
+    def forward(self, z0, music=None):
         h = z0.reshape(z0.shape[0], z0.shape[1], 1)
         h = F.relu(self.bn0(self.dc0(h)))
         for i in range(1, self.n_up + 1):
             h = self[f"dc{i}"](h)
             h = F.tanh(h) if i == self.n_up else F.relu(self[f"bn{i}"](h))
         return h
+
+
+@registry("temporal").register("music")
+class MusicTemporalGenerator(chainer.Chain):
+    """(z0 (N, in_dims), music (N, T, D)) -> z1 (N, z1_dims, T): the clip's whole music with z0.
+
+    z0 joins the music at every frame; a 1x1 convolution, then residual k3 convolutions over
+    time whose dilations double (1, 2, 4, ...): the receptive field is 1 + 2 * sum(dilations)
+    frames (63 for five layers, 5 s at 12 fps), so each z1(t) can know where frame t stands
+    among the beats around it, and count them (which side an arm swings to). Chainer's default
+    (fan-in) weights: with TGAN's +-0.01 a deep residual stack starts dead."""
+
+    reads_music = True
+
+    def __init__(self, in_dims, frames, z1_dims, music_dims, init_scale, *, width: int = 64,
+                 dilations: list = (1, 2, 4, 8, 16)):
+        super().__init__()
+        self.frames = frames
+        self.dilations = list(dilations)
+        with self.init_scope():
+            self.c_in = L.Convolution2D(in_dims + music_dims, width, 1)
+            for i, d in enumerate(self.dilations):
+                setattr(self, f"c{i}", L.Convolution2D(width, width, (3, 1), 1, (d, 0), dilate=(d, 1)))
+            self.c_out = L.Convolution2D(width, z1_dims, 1)
+
+    def forward(self, z0, music=None):
+        if music is None:
+            raise ValueError("the music temporal generator needs the music (model.conditioning per_frame)")
+        n, t = z0.shape[0], self.frames
+        zt = F.broadcast_to(F.reshape(z0, (n, -1, 1, 1)), (n, z0.shape[1], t, 1))
+        mt = F.expand_dims(F.transpose(music, (0, 2, 1)), 3)          # (N, D, T, 1)
+        h = self.c_in(F.concat((zt, mt), axis=1))
+        for i in range(len(self.dilations)):
+            h = h + self[f"c{i}"](F.leaky_relu(h, 0.2))
+        return F.tanh(F.reshape(self.c_out(F.leaky_relu(h, 0.2)), (n, -1, t)))
 
 
 class MusicContext(chainer.Chain):
@@ -82,8 +121,8 @@ class MusicContext(chainer.Chain):
         # Chainer's default (fan-in) weights whatever the generator's init_scale: with +-0.01
         # the context would start near zero.
         with self.init_scope():
-            self.c0 = L.ConvolutionND(1, music_dims, width, kernel, 1, kernel // 2)
-            self.c1 = L.ConvolutionND(1, width, width, kernel, 1, kernel // 2)
+            self.c0 = KL.ConvolutionND(1, music_dims, width, kernel, 1, kernel // 2)
+            self.c1 = KL.ConvolutionND(1, width, width, kernel, 1, kernel // 2)
 
     def forward(self, m):
         h = F.transpose(m, (0, 2, 1))                            # (N, D, T)
@@ -124,12 +163,12 @@ class ImageGenerator(chainer.Chain):
             self.bn0f = L.BatchNormalization(feat)
             for i in range(n_double):
                 if upsample == "deconv":
-                    layer = L.Deconvolution2D(widths[i], widths[i + 1], 4, 2, 1, nobias=True, initialW=w)
+                    layer = KL.Deconvolution2D(widths[i], widths[i + 1], 4, 2, 1, nobias=True, initialW=w)
                 else:   # nearest-neighbour doubling, then a k3 convolution: no checkerboard (Odena et al. 2016)
-                    layer = L.Convolution2D(widths[i], widths[i + 1], 3, 1, 1, nobias=True, initialW=w)
+                    layer = KL.Convolution2D(widths[i], widths[i + 1], 3, 1, 1, nobias=True, initialW=w)
                 setattr(self, f"dc{i + 1}", layer)
                 setattr(self, f"bn{i + 1}", L.BatchNormalization(widths[i + 1]))
-            self.dc_out = L.Deconvolution2D(widths[-1], channels, 3, 1, 1, initialW=w)
+            self.dc_out = KL.Deconvolution2D(widths[-1], channels, 3, 1, 1, initialW=w)
 
     def forward(self, z0, z1):
         m = z0.shape[0]
@@ -151,6 +190,7 @@ class Generator(chainer.Chain):
 
     def __init__(self, frames, height, width, channels, conditioning="none", music_dims=16, *,
                  z_dims: int = 100, z1_dims: int = 100,
+                 temporal: str = "tgan", temporal_args: dict = None,
                  temporal_widths: list = (512, 256, 128, 128),
                  image_widths: list = (512, 256, 128, 64, 32),
                  music_steps: int | None = None,
@@ -171,7 +211,14 @@ class Generator(chainer.Chain):
         with self.init_scope():
             if self.music_context:
                 self.context = MusicContext(music_dims, music_context_width, music_context)
-            self.temporal = TemporalGenerator(z0_in, frames, z1_dims, list(temporal_widths), init_scale)
+            t_args = dict(temporal_args or {})
+            if temporal == "tgan":
+                t_args.setdefault("widths", list(temporal_widths))
+            self.temporal = registry("temporal").build({"name": temporal, "args": t_args}, z0_in, frames, z1_dims,
+                                                       music_dims, init_scale, where="model.generator.args.temporal: ")
+            if self.temporal.reads_music and conditioning != "per_frame":
+                raise ConfigError(f"model.generator.args.temporal {temporal!r} reads the music frame by frame; "
+                                  "set model.conditioning=per_frame")
             self.image = ImageGenerator(z0_in, z1_in, height, width, channels, list(image_widths), init_scale,
                                         upsample)
 
@@ -187,10 +234,10 @@ class Generator(chainer.Chain):
             m = chainer.as_array(m)
         if self.conditioning == "global":
             z0 = F.concat((z0, flatten_steps(m, self.music_steps)), axis=1)
-        z1 = self.temporal(z0)                                    # (N, z1, T)
+        frame_music = resample_time(m, t).astype(z0.dtype) if self.conditioning == "per_frame" else None
+        z1 = self.temporal(z0, frame_music)                       # (N, z1, T)
         z1 = F.transpose(z1, (0, 2, 1))                           # (N, T, z1)
         if self.conditioning == "per_frame":
-            frame_music = resample_time(m, t).astype(z1.dtype)          # (N, T, D)
             if self.music_context:
                 frame_music = self.context(frame_music)
             z1 = F.concat((z1, frame_music), axis=2)

@@ -23,4 +23,15 @@ SCHEMA = {
                                            "batch of all processes, so N processes train like 1; false = "
                                            "each process normalizes its own slice"),
     "metrics_interval": Field(int, 0, doc="run train.metrics every N iterations (0 = only at the end)"),
+    "augment": Field(list, [], doc="DiffAugment inside D for real and fake clips, one draw per clip: any of "
+                                   "color, translation, cutout ([] = off)"),
+    "shift_mismatch": Field(bool, False, doc="D also scores real clips with their own music moved by a fraction "
+                                             "of a beat (same source, another start) as a mismatch (loss arg c / "
+                                             "shift_weight)"),
+    "ema": Field(float, 0.0, doc="G_ema: moving average of G's weights with this decay per iteration (0 = off); "
+                                 "previews, metrics, export and generate use it"),
+    "cpu_kernels": Field(str, "native", choices=("native", "chainer"),
+                         doc="CPU convolution kernels: native (tgan_music.model.kernels: GEMM-order columns, "
+                             "sub-pixel deconvolutions) or chainer (Chainer's own im2col/col2im, for comparison); "
+                             "results agree within float tolerance; the GPU path is Chainer's either way"),
 }

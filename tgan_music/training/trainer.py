@@ -1,4 +1,5 @@
 """Building and running a Chainer Trainer from an experiment config."""
+import copy
 import os
 import random
 
@@ -7,6 +8,7 @@ import numpy as np
 from chainer.training import extensions
 
 from tgan_music.errors import UserError
+from tgan_music.training.augment import check_policies
 from tgan_music.training.losses import build_loss
 from tgan_music.training.snapshot import Snapshot, latest_snapshot, resume
 from tgan_music.training.updater import GANUpdater, NonFiniteLoss, SeededOrderSampler
@@ -51,11 +53,13 @@ def build_trainer(config, out, device, *, embeddings=None, dataset=None, quiet=F
     gets the extensions that write (log, plots, snapshots, previews, metrics)."""
     from tgan_music.data.dataset import build_dataset
     from tgan_music.model.build import build_networks
+    from tgan_music.model.links import set_cpu_kernels
     from tgan_music.training.metrics_hook import EvaluationContext, Metrics, build_metrics
     from tgan_music.training.preview import Preview
 
     t = config["train"]
     conditional = config["model"]["conditioning"] != "none"
+    set_cpu_kernels(t["cpu_kernels"])
     seed_everything(config["seed"], device)
     loss = build_loss(t["loss"])
     metrics = build_metrics(t["metrics"])
@@ -76,6 +80,10 @@ def build_trainer(config, out, device, *, embeddings=None, dataset=None, quiet=F
             use_multi_node_batch_normalization(dis, dist.comm)
     gen.to_device(device)
     dis.to_device(device)
+    check_policies(t["augment"])
+    if not 0.0 <= t["ema"] < 1.0:
+        raise UserError(f"train.ema {t['ema']}: use a decay in [0, 1) (0 = off), e.g. 0.99")
+    gen_ema = copy.deepcopy(gen) if t["ema"] else None
     gen_opt, dis_opt = make_optimizer(config, gen), make_optimizer(config, dis, t["dis_lr_scale"])
     if dist is not None:
         from tgan_music.training.distributed import multi_node_optimizer
@@ -87,10 +95,13 @@ def build_trainer(config, out, device, *, embeddings=None, dataset=None, quiet=F
         order_sampler=SeededOrderSampler(config["seed"]))
     updater = GANUpdater(iterator, gen_opt, dis_opt, loss, conditional=conditional, device=device,
                          dataset=dataset, svc_freq=t["svc_freq"], seed=config["seed"], dist=dist,
-                         multi_node_bn=multi_node_bn)
+                         multi_node_bn=multi_node_bn, augment=t["augment"], shift_mismatch=t["shift_mismatch"],
+                         gen_ema=gen_ema, ema_beta=t["ema"])
     total = t["iterations"]
     trainer = chainer.training.Trainer(updater, (total, "iteration"), out=out)
-    parts = {"gen": gen, "dis": dis, "dataset": dataset, "updater": updater}
+    # What is shown and scored: G_ema when there is one (stylegan2-ada), else G.
+    shown = gen_ema if gen_ema is not None else gen
+    parts = {"gen": gen, "dis": dis, "gen_ema": gen_ema, "shown": shown, "dataset": dataset, "updater": updater}
     if dist is not None and not dist.is_root:
         return trainer, parts
 
@@ -98,18 +109,19 @@ def build_trainer(config, out, device, *, embeddings=None, dataset=None, quiet=F
     trainer.extend(extensions.LogReport(trigger=log_every))
     keys = ["dis/loss", "gen/loss"]
     trainer.extend(extensions.PlotReport(keys, "iteration", trigger=log_every, filename="loss.png"))
-    scores = ["dis/real", "dis/fake"] + (["dis/mismatch"] if conditional else [])
+    scores = ["dis/real", "dis/fake"] + (["dis/mismatch"] if conditional else []) + (
+        ["dis/shifted"] if updater.shift_mismatch else [])
     trainer.extend(extensions.PlotReport(scores, "iteration", trigger=log_every, filename="scores.png"))
     if not quiet:
         trainer.extend(extensions.PrintReport(["epoch", "iteration"] + keys + scores + ["elapsed_time"]))
         trainer.extend(extensions.ProgressBar(update_interval=1))
     trainer.extend(Snapshot((gen, dis), t["snapshot_interval"], total, t["snapshots_kept"]))
     if t["preview_interval"] > 0:
-        preview = Preview(gen, dataset, device, conditional=conditional, fps=config["data"]["fps"],
+        preview = Preview(shown, dataset, device, conditional=conditional, fps=config["data"]["fps"],
                           clips=t["preview_clips"], samples=t["preview_samples"], seed=config["seed"])
         trainer.extend(preview, trigger=_every_and_last(t["preview_interval"], total))
     if metrics:
-        context = EvaluationContext(gen, dataset, config, device, conditional)
+        context = EvaluationContext(shown, dataset, config, device, conditional)
         interval = t["metrics_interval"] or total
         trainer.extend(Metrics(metrics, context), trigger=_every_and_last(interval, total))
     return trainer, parts

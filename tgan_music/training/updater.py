@@ -7,6 +7,7 @@ import numpy as np
 from chainer.dataset import concat_examples
 
 from tgan_music.errors import UserError
+from tgan_music.training.augment import augment
 
 
 class NonFiniteLoss(UserError):
@@ -35,11 +36,18 @@ class GANUpdater(chainer.training.updaters.StandardUpdater):
     in snapshots, so a run is reproducible from its seed and resumes where it stopped."""
 
     def __init__(self, iterator, gen_optimizer, dis_optimizer, loss, *, conditional, device,
-                 dataset, svc_freq=0, seed=0, dist=None, multi_node_bn=False):
+                 dataset, svc_freq=0, seed=0, dist=None, multi_node_bn=False, augment=(),
+                 shift_mismatch=False, gen_ema=None, ema_beta=0.0):
         super().__init__(iterator, {"gen": gen_optimizer, "dis": dis_optimizer},
                          converter=concat_examples, device=device)
         self.gen = gen_optimizer.target
         self.dis = dis_optimizer.target
+        # D(T(x)) for real and fake alike (tgan_music.training.augment); its own RandomState.
+        self.augment = list(augment)
+        self.aug_rng = np.random.RandomState(seed + 1)
+        self.shift_mismatch = bool(shift_mismatch) and conditional and hasattr(dataset, "shifted_embedding")
+        # G_ema: the moving average of G's weights that previews, metrics, export and generate use.
+        self.gen_ema, self.ema_beta = gen_ema, float(ema_beta)
         self.loss = loss
         self.conditional = conditional
         self.svc_freq = svc_freq
@@ -72,6 +80,23 @@ class GANUpdater(chainer.training.updaters.StandardUpdater):
         xp = chainer.backend.get_array_module(m)
         return xp.roll(m, 1, axis=0)
 
+    def shifted(self, global_indices):
+        """(music moved by a fraction of a beat, rows that have it) for this rank's examples."""
+        drawn, ok = self.dataset.shifted_embedding(global_indices, self.rng)
+        return self.device.send(self.local(drawn)), self.local(ok)
+
+    def update_ema(self):
+        """ema = beta ema + (1 - beta) G for the weights; BN's running statistics are copied."""
+        beta = self.ema_beta
+        for (name, p), (_, q) in zip(sorted(self.gen.namedparams()), sorted(self.gen_ema.namedparams())):
+            q.array *= beta
+            q.array += (1 - beta) * p.array
+        src = dict(self.gen.namedlinks())
+        for name, link in self.gen_ema.namedlinks():
+            for key in link._persistent:
+                value = getattr(src[name], key)
+                setattr(link, key, value.copy() if hasattr(value, "copy") else value)
+
     def check(self, value, which):
         """Raises NonFiniteLoss for a NaN/inf loss (under MPI the mean over the ranks, so that
         every rank stops at the same iteration)."""
@@ -89,14 +114,21 @@ class GANUpdater(chainer.training.updaters.StandardUpdater):
         # rank's rows: ranks draw different z, and the run is reproducible for any rank count.
         z = self.device.send(self.local(self.gen.sample_z(len(global_indices), self.rng)))
         mis = self.mismatched(m, global_indices) if self.conditional else None
+        shifted, shift_ok = self.shifted(global_indices) if self.shift_mismatch else (None, None)
         x_fake = self.gen(z, m)
+        # One augmentation draw per clip for each D pass (DiffAugment); none when train.augment is [].
+        aug = (lambda x: augment(x, self.augment, self.aug_rng)) if self.augment else (lambda x: x)
 
-        # Discriminator step (the fake is detached; real features are shared by both music draws).
-        phi_real = self.dis.features(x_real)
+        # Discriminator step (the fake is detached; real features are shared by all music draws).
+        phi_real = self.dis.features(aug(x_real))
         d_real = self.dis.score(phi_real, m)
         d_mis = self.dis.score(phi_real, mis) if self.conditional else None
-        d_fake = self.dis(x_fake.array, m)
-        loss_dis, _ = self.loss(d_real, d_fake, d_mis)
+        d_shift = None
+        if shifted is not None and shift_ok.any():
+            keep = np.flatnonzero(shift_ok)
+            d_shift = self.dis.score(phi_real[keep], shifted[keep])
+        d_fake = self.dis(aug(x_fake.array), m)
+        loss_dis, _ = self.loss(d_real, d_fake, d_mis, d_shift)
         dis_value, = self.mean_over_ranks([float(loss_dis.array)])
         self.check(dis_value, "discriminator")
         self.dis.cleargrads()
@@ -108,11 +140,13 @@ class GANUpdater(chainer.training.updaters.StandardUpdater):
             self.clip(self.dis)
 
         # Generator step against the updated discriminator.
-        d_fake_g = self.dis(x_fake, m)
+        d_fake_g = self.dis(aug(x_fake), m)
         _, loss_gen = self.loss(d_real.array, d_fake_g, None)
         scores = [float(d_real.array.mean()), float(d_fake.array.mean())]
         if d_mis is not None:
             scores.append(float(d_mis.array.mean()))
+        if d_shift is not None:
+            scores.append(float(d_shift.array.mean()))
         gen_value, *scores = self.mean_over_ranks([float(loss_gen.array)] + scores)
         self.check(gen_value, "generator")
         self.gen.cleargrads()
@@ -120,14 +154,21 @@ class GANUpdater(chainer.training.updaters.StandardUpdater):
         self.get_optimizer("gen").update()
         if self.dist is not None and not self.multi_node_bn:
             self.dist.average_persistents(self.gen, self.dis)
+        if self.gen_ema is not None:
+            self.update_ema()
 
         report = {"dis/loss": dis_value, "gen/loss": gen_value, "dis/real": scores[0], "dis/fake": scores[1]}
         if d_mis is not None:
             report["dis/mismatch"] = scores[2]
+        if d_shift is not None:
+            report["dis/shifted"] = scores[3]
         chainer.report(report)
 
     def serialize(self, serializer):
         super().serialize(serializer)
+        if self.gen_ema is not None:
+            self.gen_ema.serialize(serializer["model:gen_ema"])
+        serialize_random_state(serializer["aug_rng"], self.aug_rng)
         # The random states travel with the snapshot so a resumed run draws (z, mismatched
         # music, epoch order) exactly what the uninterrupted run would have.
         serialize_random_state(serializer["rng"], self.rng)

@@ -1,0 +1,134 @@
+"""Rhythm features at the NSynth frame rate (31.25 frames/s), made from librosa's own functions.
+
+A frame can react to an onset, but an arm's angle depends on the *phase* of the beat: where
+the frame stands between the last beat and the next. These features say it directly:
+
+- 0 ``onset``: librosa's onset strength (spectral flux), divided by the clip's maximum;
+- 1 ``pulse``: the predominant local pulse (``librosa.beat.plp``, Grosche & Mueller), peaks on beats;
+- 2, 3 ``beat_sin``, ``beat_cos``: the pulse's phase (analytic signal), 0 on a pulse peak;
+- 4, 5 ``swing_sin``, ``swing_cos``: half that phase, unwrapped from the clip's start, so they
+  turn once every two beats, as a swinging arm does (which side comes first is arbitrary);
+- 6 ``log2_tempo``: local tempo, log2(bpm / 100): the slope of the pulse's phase (PLP's
+  sinusoids run at the tempogram's predominant frequency).
+
+With ``base`` the features follow another encoder's (``librosa`` or ``nsynth``), frame by frame.
+Frame k describes samples 512k .. 512k + 512, as NSynth's frame k does.
+"""
+import numpy as np
+
+SAMPLE_RATE = 16000
+HOP = 512
+N_FFT = 1024
+TEMPO_MIN, TEMPO_MAX = 40.0, 208.0
+# PLP's tempogram window: 8.2 s (clips are 3 s; librosa pads).
+WIN_LENGTH = 256
+FEATURES = ("onset", "pulse", "beat_sin", "beat_cos", "swing_sin", "swing_cos", "log2_tempo")
+VERSION = "rhythm-v1"
+
+
+def fundamental_tempo(onset, frame_rate, ratio=0.5):
+    """BPM of the shortest autocorrelation lag (within the tempo range) whose peak reaches
+    ``ratio`` of the highest: the pulse itself, not its multiples (lags) or harmonics."""
+    x = onset - onset.mean()
+    n = len(x)
+    lo, hi = int(np.floor(60 * frame_rate / TEMPO_MAX)), int(np.ceil(60 * frame_rate / TEMPO_MIN))
+    hi = min(hi, n - 2)
+    if hi <= lo + 1:
+        return 120.0
+    full = np.correlate(x, x, "full")[n - 1:]
+    ac = full / np.maximum(n - np.arange(n), 1)            # unbiased: long lags overlap less
+    peaks = [k for k in range(max(lo, 1), hi + 1) if ac[k] >= ac[k - 1] and ac[k] >= ac[k + 1] and ac[k] > 0]
+    if not peaks:
+        return 120.0
+    best = max(ac[k] for k in peaks)
+    k = next(k for k in peaks if ac[k] >= ratio * best)
+    a, b, c = ac[k - 1], ac[k], ac[k + 1]
+    shift = 0.5 * (a - c) / (a - 2 * b + c) if (a - 2 * b + c) != 0 else 0.0
+    return float(np.clip(60 * frame_rate / (k + np.clip(shift, -0.5, 0.5)), TEMPO_MIN, TEMPO_MAX))
+
+
+def rhythm_features(audio, sr=SAMPLE_RATE):
+    """(N,) float32 mono at 16 kHz -> float32 (floor(N / 512), 7) (see the module doc)."""
+    import warnings
+
+    import librosa
+    import scipy.ndimage
+    import scipy.signal
+
+    audio = np.asarray(audio, np.float32)
+    frames = audio.shape[0] // HOP
+    if frames == 0:
+        return np.zeros((0, len(FEATURES)), np.float32)
+    # center=True centres librosa's frame j on sample 512 j; shifting by half a hop puts it on
+    # the centre of our frame k (sample 512 k + 256).
+    shifted = np.pad(audio[:frames * HOP], (0, HOP // 2))[HOP // 2:]
+    onset = librosa.onset.onset_strength(y=shifted, sr=sr, hop_length=HOP, n_fft=N_FFT)[:frames]
+    onset = onset / max(float(onset.max()), 1e-6)
+    if float(onset.max()) <= 0:   # silence: no pulse, no tempo
+        out = np.zeros((frames, len(FEATURES)), np.float32)
+        out[:, 3] = out[:, 5] = 1.0
+        out[:, 6] = np.log2(120.0 / 100.0)
+        return out
+    # PLP alone often locks onto the 2nd or 3rd harmonic of a slow pulse (an impulse train's
+    # Fourier tempogram has all of them); the autocorrelation's fundamental bounds its range.
+    bpm = fundamental_tempo(onset, sr / HOP)
+    with warnings.catch_warnings():   # the tempogram window is longer than a 3 s clip: padded
+        warnings.simplefilter("ignore", UserWarning)
+        pulse = librosa.beat.plp(onset_envelope=onset, sr=sr, hop_length=HOP, win_length=WIN_LENGTH,
+                                 tempo_min=max(TEMPO_MIN * 0.9, bpm / 1.2), tempo_max=min(TEMPO_MAX * 1.1, bpm * 1.2))
+    pulse = pulse / max(float(pulse.max()), 1e-6)
+    phase = np.angle(scipy.signal.hilbert(pulse - pulse.mean()))
+    unwrapped = np.unwrap(phase)
+    swing = 0.5 * (unwrapped - unwrapped[0]) + 0.5 * phase[0]
+    # The pulse's own tempo: PLP's sinusoids are the tempogram's predominant frequency, so the
+    # slope of their phase is the local tempo (librosa.feature.tempo's prior makes octave errors).
+    rate = np.gradient(scipy.ndimage.uniform_filter1d(unwrapped, 9, mode="nearest"))
+    tempo = np.clip(rate * (sr / HOP) * 60.0 / (2 * np.pi), TEMPO_MIN / 2, TEMPO_MAX * 2)
+    out = np.column_stack([onset, pulse, np.sin(phase), np.cos(phase), np.sin(swing), np.cos(swing),
+                           np.log2(tempo / 100.0)])
+    return out.astype(np.float32)
+
+
+class RhythmEncoder:
+    """The rhythm features, alone or followed by a ``base`` encoder's (``embedding.encoder``:
+    ``{name: rhythm, args: {base: librosa}}``)."""
+
+    sample_rate = SAMPLE_RATE
+    hop = HOP
+    frame_rate = SAMPLE_RATE / HOP
+
+    def __init__(self, base=None):
+        self.base = base
+        self.encoder_id = VERSION if base is None else f"{VERSION}+{base.encoder_id}"
+        base_features = () if base is None else tuple(
+            getattr(base, "features", None) or (f"{base.encoder_id}_{i}" for i in range(base.dims)))
+        self.features = FEATURES + base_features
+        self.dims = len(FEATURES) + (base.dims if base is not None else 0)
+
+    def weights_sha256(self):
+        return None if self.base is None else self.base.weights_sha256()
+
+    def encode(self, audio):
+        audio = np.asarray(audio, np.float32)
+        if audio.ndim != 1:
+            raise ValueError(f"encode takes one (N,) signal, got shape {audio.shape}; use encode_batch")
+        own = rhythm_features(audio)
+        if self.base is None:
+            return own
+        from tgan_music.embedding.encoders import to_numpy
+        return np.concatenate([own, to_numpy(self.base.encode(audio))[:len(own)]], axis=1).astype(np.float32)
+
+    def encode_batch(self, audio):
+        audio = np.asarray(audio, np.float32)
+        if not len(audio):
+            return np.zeros((0, audio.shape[1] // HOP, self.dims), np.float32)
+        own = np.stack([rhythm_features(a) for a in audio])
+        if self.base is None:
+            return own
+        from tgan_music.embedding.encoders import to_numpy
+        return np.concatenate([own, to_numpy(self.base.encode_batch(audio))[:, :own.shape[1]]], axis=2)
+
+    def to_device(self, device):
+        if self.base is not None:
+            self.base.to_device(device)
+        return self
