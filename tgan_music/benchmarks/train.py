@@ -6,7 +6,10 @@ networks' cost and not the disk's. ``--data`` times the config's own clip set in
 
 ``--procs 1,2`` times the same global batch (``train.batchsize``) on 1 process and on P
 MPI processes (ChainerMN, ``--communicator``, default naive) and prints the speedup; each
-run is a fresh ``mpiexec`` job with the machine's cores shared among its processes."""
+run is a fresh ``mpiexec`` job with the machine's cores shared among its processes.
+
+On the CPU, ``--set train.cpu_kernels=chainer`` times Chainer's own convolution kernels instead of
+the native ones (tgan_music.model.kernels); the last line names the kernels timed."""
 import os
 import re
 import subprocess
@@ -69,6 +72,8 @@ def run(args):
     if dist is not None and not dist.is_root:
         return
     ranks = f", {dist.size} processes ({dist.name})" if dist is not None else ""
+    if device.xp.__name__ == "numpy":   # train.cpu_kernels: native or chainer (--set train.cpu_kernels=chainer)
+        ranks += f", cpu kernels {config['train']['cpu_kernels']}"
     batch = config["train"]["batchsize"]
     per_iter = sum(times) / len(times)
     d = config["data"]

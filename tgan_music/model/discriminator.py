@@ -18,6 +18,7 @@ import chainer.functions as F
 import chainer.links as L
 
 from tgan_music.errors import ConfigError
+from tgan_music.model import links as KL
 from tgan_music.model.conditioning import initializer, flatten_steps, resample_time
 from tgan_music.registry import registry
 
@@ -67,10 +68,10 @@ class Discriminator(chainer.Chain):
         self.batch_norm = batch_norm
         with self.init_scope():
             for i in range(self.n_conv):
-                setattr(self, f"c{i}", L.ConvolutionND(3, chans[i], chans[i + 1], 4, 2, 1, initialW=w))
+                setattr(self, f"c{i}", KL.ConvolutionND(3, chans[i], chans[i + 1], 4, 2, 1, initialW=w))
                 if i > 0 and batch_norm:
                     setattr(self, f"bn{i}", L.BatchNormalization(chans[i + 1], use_beta=False))
-            self.c_out = L.ConvolutionND(3, chans[-1], out_dims, kernel, 1, 0, initialW=w)
+            self.c_out = KL.ConvolutionND(3, chans[-1], out_dims, kernel, 1, 0, initialW=w)
             if conditional:
                 music_in = music_dims if per_step else self.music_steps * music_dims
                 self.embed = L.Linear(music_in, feature_dims, nobias=True, initialW=w)   # V

@@ -1,0 +1,85 @@
+"""Drop-in convolution links that use the native CPU kernels (tgan_music.model.kernels) on numpy.
+
+``ConvolutionND``, ``DeconvolutionND``, ``Convolution2D`` and ``Deconvolution2D`` subclass the
+chainer.links ones: same constructor, parameters (``W``, ``b``) and serialization, so snapshots
+and the shipped generator.npz load unchanged. Their forward calls the native kernel when
+``set_cpu_kernels("native")`` (the default) is in effect and the arrays are numpy; otherwise, and
+for what the kernels do not cover (CuPy/cuDNN, dilation, groups, cover_all, ...), Chainer's own.
+"""
+import contextlib
+
+import chainer
+import chainer.links as L
+
+from tgan_music.model import kernels
+
+CPU_KERNELS = ("native", "chainer")
+_state = {"kernels": "native"}
+
+
+def set_cpu_kernels(name):
+    """Selects the CPU convolution kernels: ``native`` (tgan_music.model.kernels) or ``chainer``."""
+    if name not in CPU_KERNELS:
+        raise ValueError(f"cpu kernels {name!r}; allowed: {', '.join(CPU_KERNELS)}")
+    _state["kernels"] = name
+
+
+def get_cpu_kernels():
+    return _state["kernels"]
+
+
+@contextlib.contextmanager
+def cpu_kernels(name):
+    """``with cpu_kernels("chainer"): ...`` selects the kernels inside the block only."""
+    previous = _state["kernels"]
+    set_cpu_kernels(name)
+    try:
+        yield
+    finally:
+        _state["kernels"] = previous
+
+
+def _native():
+    return _state["kernels"] == "native"
+
+
+class ConvolutionND(L.ConvolutionND):
+    __doc__ = L.ConvolutionND.__doc__
+
+    def forward(self, x):
+        if not _native() or self.W.array is None:
+            return super().forward(x)
+        return kernels.convolution_nd(x, self.W, self.b, self.stride, self.pad, cover_all=self.cover_all,
+                                      dilate=self.dilate, groups=self.groups)
+
+
+class DeconvolutionND(L.DeconvolutionND):
+    __doc__ = L.DeconvolutionND.__doc__
+
+    def forward(self, x):
+        if not _native() or self.W.array is None:
+            return super().forward(x)
+        return kernels.deconvolution_nd(x, self.W, self.b, self.stride, self.pad, outsize=self.outsize,
+                                        dilate=self.dilate, groups=self.groups)
+
+
+class Convolution2D(L.Convolution2D):
+    __doc__ = L.Convolution2D.__doc__
+
+    def forward(self, x):
+        x = chainer.as_variable(x)
+        if (not _native() or self.W.raw_array is None or getattr(self, "cudnn_fast", False)
+                or getattr(x, "layout", None) is not None or getattr(self, "x_layout", None) is not None):
+            return super().forward(x)
+        return kernels.convolution_nd(x, self.W, self.b, self.stride, self.pad, dilate=self.dilate,
+                                      groups=self.groups)
+
+
+class Deconvolution2D(L.Deconvolution2D):
+    __doc__ = L.Deconvolution2D.__doc__
+
+    def forward(self, x):
+        if not _native() or self.W.array is None:
+            return super().forward(x)
+        return kernels.deconvolution_nd(x, self.W, self.b, self.stride, self.pad, outsize=self.outsize,
+                                        dilate=self.dilate, groups=self.groups)
