@@ -1,8 +1,10 @@
-"""`tgan-music dataset`: render synthetic metronome videos, extract clips from videos."""
+"""`tgan-music dataset`: render synthetic metronome videos or songs with exact beats, extract clips."""
 
-HELP = "Build datasets: synthesize metronome videos, extract clips from videos"
-DESCRIPTION = ("`metronome` renders camera-like metronome videos with ground truth; `extract` turns any "
-               "videos into a clip set (3 s clips at 12 fps, 96x128, with 16 kHz mono audio by default).")
+HELP = "Build datasets: synthesize metronome videos, render songs with known beats, extract clips from videos"
+DESCRIPTION = ("`metronome` renders camera-like metronome videos with ground truth; `songs` renders real "
+               "compositions (music21 corpus, FluidSynth) with their exact beats, the songs benchmark of "
+               "`evaluate --songs`; `extract` turns any videos into a clip set (3 s clips at 12 fps, "
+               "96x128, with 16 kHz mono audio by default).")
 
 
 def _size(text):
@@ -41,6 +43,20 @@ def add_arguments(parser):
                    help="also extract the rendered videos into the clip set DIR")
     _add_geometry_arguments(m)
     m.set_defaults(_action=run_metronome)
+    s = sub.add_parser("songs", help="render songs from the music21 corpus with exact beats (the songs benchmark)",
+                       description="Real compositions from the music21 corpus at tempi across 50-200 BPM (some "
+                                   "with a tempo step on a bar line), rendered with FluidSynth in mixed formats, "
+                                   "each with its beat times from the score (NAME.json) and an upper-bound bar "
+                                   "video (NAME_bar.mp4); songs.json lists them. See docs/data.md.")
+    s.add_argument("--out", required=True, help="directory for the songs")
+    s.add_argument("--songs", type=int, default=8, help="number of songs (default 8)")
+    s.add_argument("--seed", type=int, default=0, help="random seed: the same seed gives the same songs")
+    s.add_argument("--duration", type=float, default=30.0, metavar="SECONDS",
+                   help="longest song (default 30 s; shorter pieces end with the piece)")
+    s.add_argument("--bar-size", type=_size, default=(128, 96), metavar="WxH",
+                   help="frame size of the upper-bound bar videos (default 128x96, 12 fps)")
+    s.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
+    s.set_defaults(_action=run_songs)
     e = sub.add_parser("extract", help="cut videos into clips (ffmpeg + scikit-video) into a clip set")
     e.add_argument("sources", nargs="+", metavar="SRC", help="video files or directories of videos")
     e.add_argument("--out", required=True, help="clip set directory (created, or resumed)")
@@ -89,6 +105,20 @@ def run_metronome(args):
     print(f"{args.out}: {len(paths)} metronome videos with ground truth (seed {args.seed})")
     if args.clips:
         return _extract(paths, args.clips, geometry, args.allow_silent)
+    return 0
+
+
+def run_songs(args):
+    from tgan_music.data.songs import render_song_set
+    manifest = render_song_set(args.out, songs=args.songs, seed=args.seed, duration=args.duration,
+                               bar_size=args.bar_size, workers=args.workers)
+    for e in manifest["songs"]:
+        bpm = " -> ".join(f"{b:.0f}" for b in e["bpm"])
+        print(f"  {e['name']}: {e['piece']} ({e['meter']}, {bpm} BPM, {e['instrument']}"
+              f"{' + drums' if e['drums'] else ''}; {e['audio_format']} {e['sample_rate']} Hz "
+              f"{'stereo' if e['channels'] == 2 else 'mono'}, {e['duration']:.1f} s)")
+    print(f"{args.out}: {len(manifest['songs'])} songs with exact beats and bar videos (seed {args.seed}); "
+          f"manifest {args.out}/songs.json")
     return 0
 
 
