@@ -80,7 +80,7 @@ def test_deconvolution_matches_chainer(xs, ws, stride, pad, outsize, bias):
                   _run(F.deconvolution_nd, x, W, b, gy, stride=stride, pad=pad, outsize=outsize))
 
 
-@pytest.mark.parametrize("mode", ["merged", "phase"])
+@pytest.mark.parametrize("mode", ["merged", "phase", "shift"])
 def test_deconvolution_schedules_agree(mode):
     x, W = _arrays([(2, 5, 3, 4, 3), (5, 4, 4, 4, 4)], 2)
     want = F.deconvolution_nd(x, W, None, 2, 1, outsize=(6, 8, 7)).array
@@ -202,3 +202,14 @@ def test_shipped_generator_loads_and_agrees():
         with KL.cpu_kernels("chainer"):
             reference = gen(z, m).array
     np.testing.assert_allclose(native, reference, rtol=RTOL, atol=1e-5)
+
+
+@pytest.mark.parametrize("mode", ["merged", "phase", "shift"])
+@pytest.mark.parametrize("xs, ws, stride, pad, outsize", DECONVS)
+def test_every_schedule_matches_chainer(xs, ws, stride, pad, outsize, mode):
+    x, W = _arrays([xs, ws], 11)
+    want = F.deconvolution_nd(x, W, None, stride, pad, outsize=outsize).array
+    nd = len(xs) - 2
+    size = outsize or tuple(stride * (n - 1) + k - 2 * pad for n, k in zip(xs[2:], ws[2:]))
+    got = kernels.deconv_forward(x, W, None, (stride,) * nd, (pad,) * nd, size, mode=mode)
+    np.testing.assert_allclose(got, want, rtol=RTOL, atol=RTOL * np.abs(want).max())

@@ -39,6 +39,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 COL_CACHE_BYTES = 256 << 20     # keep a forward column matrix up to this size for the backward
 CHANNELS_LAST_MIN = 8            # channels from which column matrices are built channels-last
 MERGED_MAX_COUT = 8              # strided deconvolutions with at most this many output channels: merged
+SHIFT_RATIO = 0.75               # deconvolutions with Cout * padded < this * Cin * unpadded positions: shift
 
 
 def _tuple(v, n):
@@ -126,12 +127,21 @@ def _input_cols(x, ksize, stride, pad):
 def _gemm(col, W):
     """Correlation of the column matrix with W (O, C, *k): y (N, O, *out), maybe not contiguous."""
     nd = len(col.ksize)
-    o = W.shape[0]
     if col.layout == "cl":
-        wm = W.transpose((0,) + tuple(range(2, nd + 2)) + (1,)).reshape(o, -1)   # (O, K*C)
+        wm = W.transpose((0,) + tuple(range(2, nd + 2)) + (1,))                 # (O, *k, C)
+    else:
+        wm = W
+    return _gemm_mat(col, wm.reshape(W.shape[0], -1))
+
+
+def _gemm_mat(col, wm):
+    """As :func:`_gemm` with the weight matrix ``wm`` (O, K*C) or (O, C*K) already in the column order."""
+    nd = len(col.ksize)
+    o = wm.shape[0]
+    if col.layout == "cl":
         y = np.matmul(col.mat, wm.T)                                              # (N*P, O)
         return y.reshape((col.n,) + col.out + (o,)).transpose((0, nd + 1) + tuple(range(1, nd + 1)))
-    y = np.matmul(W.reshape(o, -1), col.mat)                                      # (O, N*P)
+    y = np.matmul(wm, col.mat)                                                    # (O, N*P)
     return y.reshape((o, col.n) + col.out).transpose((1, 0) + tuple(range(2, nd + 2)))
 
 
@@ -194,12 +204,55 @@ def _deconv_geometry(insize, ksize, stride, pad, outsize):
 
 
 def _deconv_mode(c_in, c_out, ksize, stride, geo):
-    """'merged' or 'phase'. Measured on the networks' shapes (docs/training.md, "CPU kernels"):
-    the merged schedule wins when few output channels make its extra FLOPs cheap next to the
-    phases' larger column matrices."""
+    """The schedule of a transposed convolution, from its estimated memory traffic: ``shift`` (GEMM
+    first, then shifted adds: traffic ~ Cout * padded input positions) when there are fewer output
+    than input channels, else a column schedule (traffic ~ Cin * output positions): ``merged`` for
+    stride 1 or few output channels, ``phase`` otherwise. Measured on the networks' shapes
+    (docs/training.md, "CPU kernels")."""
+    padded = np.prod([m + lo + hi for m, _, _, lo, hi, _ in geo])
+    unpadded = np.prod([m for m, *_ in geo])
+    if c_out * padded < SHIFT_RATIO * c_in * unpadded:
+        return "shift"
     if all(s == 1 for s in stride):
         return "merged"
     return "merged" if c_out <= MERGED_MAX_COUT else "phase"
+
+
+def _deconv_shift(x, W, stride, pad, geo, full):
+    """Transposed convolution as one GEMM of W^T with the padded input, (K*Cout, Cin) x (Cin, N*Sp),
+    then per phase a sum of the taps' results shifted by their flat offsets in the padded grid
+    (contiguous adds; positions where a shift crosses a frame are never read back)."""
+    nd = x.ndim - 2
+    n, c_in = x.shape[:2]
+    c_out = W.shape[1]
+    ksize = W.shape[2:]
+    lo = [g[3] for g in geo]
+    sp = tuple(nn + g[3] + g[4] for nn, g in zip(x.shape[2:], geo))   # padded input sizes
+    buf = np.zeros((c_in, n) + sp, x.dtype)
+    buf[(slice(None), slice(None)) + tuple(slice(a, a + nn) for a, nn in zip(lo, x.shape[2:]))] = x.swapaxes(0, 1)
+    length = n * int(np.prod(sp))
+    wt = W.reshape(c_in, -1).T                                           # (Cout*K, Cin)
+    z = np.matmul(wt, buf.reshape(c_in, length)).reshape((c_out,) + tuple(ksize) + (length,))
+    pstride = [int(np.prod(sp[d + 1:])) for d in range(nd)]
+    ms = tuple(g[0] for g in geo)
+    out = None if all(s == 1 for s in stride) else np.empty(full, x.dtype)
+    for r in itertools.product(*[range(s) for s in stride]):
+        taps = []
+        for e in itertools.product(*[range(g[5][rr][0], g[5][rr][0] + g[5][rr][1]) for rr, g in zip(r, geo)]):
+            k = tuple(rr + p - s * ee for rr, p, s, ee in zip(r, pad, stride, e))
+            taps.append((k, sum(ee * ps for ee, ps in zip(e, pstride))))
+        acc = np.zeros((c_out, length), x.dtype)
+        if taps:
+            a = max(0, -min(off for _, off in taps))
+            b = length - max(0, max(off for _, off in taps))
+            for k, off in taps:
+                acc[:, a:b] += z[(slice(None),) + k + (slice(a + off, b + off),)]
+        y = acc.reshape((c_out, n) + sp)[(slice(None), slice(None)) +
+                                          tuple(slice(a, a + m) for a, m in zip(lo, ms))].swapaxes(0, 1)
+        if out is None:
+            return np.ascontiguousarray(y)
+        out[(slice(None), slice(None)) + tuple(v for rr in r for v in (slice(None), rr))] = y
+    return out
 
 
 def deconv_forward(x, W, b, stride, pad, outsize, mode=None):
@@ -212,12 +265,14 @@ def deconv_forward(x, W, b, stride, pad, outsize, mode=None):
     geo = _deconv_geometry(x.shape[2:], ksize, stride, pad, outsize)
     mode = mode or _deconv_mode(c_in, c_out, ksize, stride, geo)
     layout = _layout(c_in)
-    xp = _padded(x, [g[3] for g in geo], [g[4] for g in geo], layout)
     ms = tuple(g[0] for g in geo)
     # out[:, :, m0, r0, m1, r1, ...] is output position s * m + r
     full = (n, c_out) + tuple(v for m, s in zip(ms, stride) for v in (m, s))
     phases = list(itertools.product(*[range(s) for s in stride]))
-    if mode == "merged" or all(s == 1 for s in stride):
+    if mode == "shift":
+        out = _deconv_shift(x, W, stride, pad, geo, full)
+    elif mode == "merged" or all(s == 1 for s in stride):
+        xp = _padded(x, [g[3] for g in geo], [g[4] for g in geo], layout)
         win = tuple(g[2] - g[1] + 1 for g in geo)
         wc = np.zeros((len(phases), c_out, c_in) + win, W.dtype)
         for ip, r in enumerate(phases):
@@ -232,18 +287,27 @@ def deconv_forward(x, W, b, stride, pad, outsize, mode=None):
         perm = (0, nd + 1) + tuple(v for d in range(nd) for v in (nd + 2 + d, 1 + d))
         out = np.ascontiguousarray(y.transpose(perm))
     else:
+        xp = _padded(x, [g[3] for g in geo], [g[4] for g in geo], layout)
         out = np.zeros(full, x.dtype)
+        # W as (Cout, *k, Cin) (channels-last columns) or (Cout, Cin, *k); a phase's taps
+        # k = r + p - s * e, e = e0 .. e0 + t - 1, are a slice of step -s.
+        if layout == "cl":
+            wt, kaxis = W.transpose((1,) + tuple(range(2, nd + 2)) + (0,)), 1
+        else:
+            wt, kaxis = W.swapaxes(0, 1), 2
         for r in phases:
             taps = tuple(g[5][rr][1] for rr, g in zip(r, geo))
             if not all(taps):
                 continue
             e0s = tuple(g[5][rr][0] for rr, g in zip(r, geo))
-            sub = W
-            for d, (rr, p, s, e0, t) in enumerate(zip(r, pad, stride, e0s, taps)):
-                idx = [rr + p - s * (e0 + j) for j in range(t)]
-                sub = np.take(sub, idx, axis=2 + d)
+            ks = []
+            for rr, p, s, e0, t in zip(r, pad, stride, e0s, taps):
+                first = rr + p - s * e0
+                last = first - s * (t - 1)
+                ks.append(slice(first, last - 1 if last > 0 else None, -s))
+            sub = wt[(slice(None),) * kaxis + tuple(ks)]
             col = _cols(xp, layout, taps, (1,) * nd, ms, starts=tuple(e0 + g[3] for e0, g in zip(e0s, geo)))
-            y = _gemm(col, sub.swapaxes(0, 1))                         # (N, Cout, *M)
+            y = _gemm_mat(col, sub.reshape(c_out, -1))                 # (N, Cout, *M)
             out[(slice(None), slice(None)) + tuple(v for rr in r for v in (slice(None), rr))] = y
     out = out.reshape((n, c_out) + tuple(m * s for m, s in zip(ms, stride)))
     if any(m * s != o for m, s, o in zip(ms, stride, outsize)):
