@@ -1,4 +1,5 @@
-"""`tgan-music evaluate RESULT_DIR` and `tgan-music evaluate --train-classifier CLIPSET`."""
+"""`tgan-music evaluate RESULT_DIR`, `tgan-music evaluate MODEL --songs DIR` and
+`tgan-music evaluate --train-classifier CLIPSET`."""
 from tgan_music.cli.common import add_device_argument
 
 HELP = "Evaluate a training result (rhythm metrics, tempo classifier); train the tempo classifier"
@@ -6,7 +7,9 @@ DESCRIPTION = (
     "Generates clips from the model in RESULT_DIR conditioned on held-out music and scores them "
     "(rhythm metrics, tempo-classifier accuracy, Fréchet distance, Inception-style score) next to "
     "the real clips (upper bound) and shuffled music (chance); writes evaluation.json and "
-    "evaluation.md into RESULT_DIR. With --train-classifier CLIPSET it trains the tempo classifier "
+    "evaluation.md into RESULT_DIR. With --songs DIR it scores the model on the songs benchmark "
+    "(`tgan-music dataset songs`) instead: several seeds per song, against the score's beats, with "
+    "chance and a beat-bar upper bound (songs_evaluation.json/.md). With --train-classifier CLIPSET it trains the tempo classifier "
     "on a metronome clip set instead (stored in CLIPSET/tempo_classifier unless --out is given). "
     "See docs/evaluation.md.")
 
@@ -16,6 +19,13 @@ def add_arguments(parser):
                         help="a directory written by `tgan-music train`")
     parser.add_argument("--clips", default=None, metavar="CLIPSET",
                         help="clip set whose held-out music conditions the clips (default: the model's data.root)")
+    parser.add_argument("--songs", default=None, metavar="DIR",
+                        help="evaluate on the songs benchmark in DIR (`tgan-music dataset songs`); "
+                             "RESULT_DIR may then be omitted for the shipped model")
+    parser.add_argument("--seeds", type=int, default=3,
+                        help="with --songs: videos (scene seeds 0..N-1) per song (default 3)")
+    parser.add_argument("--duration", type=float, default=20.0, metavar="SECONDS",
+                        help="with --songs: the first SECONDS of each song (default 20)")
     parser.add_argument("--samples", type=int, default=None, metavar="N",
                         help="generated clips (default: evaluate.samples of the model's config, 64)")
     parser.add_argument("--split", default=None, choices=("test", "val", "train", "all"),
@@ -27,7 +37,9 @@ def add_arguments(parser):
     parser.add_argument("--train-classifier", default=None, metavar="CLIPSET",
                         help="train the tempo classifier on this metronome clip set instead of evaluating")
     parser.add_argument("--out", default=None, metavar="DIR",
-                        help="where evaluation.json/.md go (default RESULT_DIR); with --train-classifier: "
+                        help="where evaluation.json/.md go (default RESULT_DIR; with --songs: "
+                             "songs_evaluation.json/.md and the videos, default DIR/evaluation/NAME); "
+                             "with --train-classifier: "
                              "where to store the classifier (default CLIPSET/tempo_classifier)")
     parser.add_argument("--config", default=None, metavar="YAML",
                         help="with --train-classifier: experiment YAML whose evaluate.classifier and data "
@@ -45,6 +57,11 @@ def run(args):
         if args.result_dir:
             raise UserError("give either RESULT_DIR (evaluate a model) or --train-classifier CLIPSET, not both")
         return train_classifier(args, select_device(args.device))
+    if args.songs:
+        if args.clips or args.samples or args.split:
+            raise UserError("--songs DIR evaluates on songs; --clips, --samples and --split belong to the clip-set "
+                            "evaluation: give one or the other")
+        return evaluate_on_songs(args, select_device(args.device))
     if not args.result_dir:
         raise UserError("missing RESULT_DIR: the directory written by `tgan-music train` "
                         "(or use --train-classifier CLIPSET)")
@@ -55,6 +72,20 @@ def run(args):
                              device=select_device(args.device), out=args.out)
     print(evaluation_markdown(result))
     print(f"wrote {args.out or args.result_dir}/evaluation.json and evaluation.md")
+    return 0
+
+
+def evaluate_on_songs(args, device):
+    import os
+
+    from tgan_music.evaluation.report import metric_table
+    from tgan_music.evaluation.songs import COLUMNS, JSON_NAME, MARKDOWN_NAME, ROW_TITLES, ROWS, evaluate_songs
+    result = evaluate_songs(args.result_dir, args.songs, seeds=args.seeds, duration=args.duration, out=args.out,
+                            device=device)
+    rows = [(ROW_TITLES[n], result["rows"][n]) for n in ROWS if result["rows"].get(n)]
+    print(metric_table(rows, columns=COLUMNS))
+    print(f"wrote {os.path.join(result['out'], JSON_NAME)} and {MARKDOWN_NAME} (videos in "
+          f"{os.path.join(result['out'], 'videos')})")
     return 0
 
 

@@ -29,10 +29,10 @@ def cell(value, fmt):
     return fmt.format(value)
 
 
-def metric_table(named_rows, first_title="row", extra=None):
+def metric_table(named_rows, first_title="row", extra=None, columns=COLUMNS):
     """A Markdown table: one line per (title, {metric: value}); ``extra`` adds a last column
-    (title, [text per row])."""
-    keys = [c for c in COLUMNS if any(c[0] in row for _, row in named_rows)]
+    (title, [text per row]); ``columns``: (key, title, format, higher is better) in order."""
+    keys = [c for c in columns if any(c[0] in row for _, row in named_rows)]
     head = [first_title] + [c[1] for c in keys] + ([extra[0]] if extra else [])
     lines = ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
     for n, (title, row) in enumerate(named_rows):

@@ -53,6 +53,64 @@ def render_windows(model, embeddings, count, seed, device, batch=8, progress=Non
     return np.stack([to_uint8_frames(v) for v in videos]).astype(np.float32)
 
 
+TEMPO_WORDS = {"match": "the song's tempo", "double": "twice the song's tempo", "half": "half the song's tempo",
+               "triple": "three times the song's tempo", "third": "a third of the song's tempo",
+               "other": "not the song's tempo", "none": "no steady beat"}
+
+
+def music_rhythm(audio, rate, evaluate_config):
+    """The song's estimated beats (librosa.beat.beat_track) with the model's rhythm settings:
+    (AudioRhythm, RhythmSettings)."""
+    from tgan_music.evaluation.scoring import analyse_audio, rhythm_metrics_from_config
+    settings = rhythm_metrics_from_config(evaluate_config).settings
+    settings.audio_beats = "beats"
+    return analyse_audio(audio, rate, settings), settings
+
+
+def random_bas(beats, seconds, sigma, step=0.005):
+    """BAS (FACT) that motion beats at random times would get against ``beats``: the Gaussian hit
+    averaged over the whole segment (a chance level for the line printed to the musician)."""
+    from tgan_music.evaluation.rhythm import bas_fact
+    beats = np.sort(np.asarray(beats, np.float64))
+    if beats.size == 0 or seconds <= 0:
+        return float("nan")
+    return bas_fact(np.arange(0.0, seconds, step), beats, sigma)
+
+
+def rhythm_report(frames, fps, music, settings, seconds):
+    """The video's motion tempo and beat alignment against the song's estimated beats (JSON-able)."""
+    from tgan_music.evaluation.scoring import analyse_video, pair_scores
+    from tgan_music.evaluation.tempo import relative_error, tempo_relation
+    video = analyse_video(frames, fps, settings)
+    scores = pair_scores(video, music, settings)
+    relation = tempo_relation(video.tempo_bpm, music.tempo_bpm)
+    finite = lambda x: float(x) if x is not None and np.isfinite(x) else None  # noqa: E731
+    return {
+        "music": {"source": "librosa.beat.beat_track (estimated, not the score)",
+                  "tempo_bpm": finite(music.tempo_bpm), "beats": [round(float(b), 3) for b in music.beats]},
+        "video": {"motion_tempo_bpm": finite(video.tempo_bpm),
+                  "motion_beats": [round(float(b), 3) for b in video.beats]},
+        "alignment": {"tempo_relation": relation,
+                      "tempo_error": finite(relative_error(video.tempo_bpm, music.tempo_bpm))
+                      if np.isfinite(video.tempo_bpm) and np.isfinite(music.tempo_bpm) else None,
+                      "bas_fact": finite(scores["bas_fact"]), "bas_bailando": finite(scores["bas_bailando"]),
+                      "bas_fact_random": finite(random_bas(music.beats, seconds, settings.sigma_seconds)),
+                      "sigma_seconds": settings.sigma_seconds},
+    }
+
+
+def rhythm_line(report):
+    """One line for the musician: does the video follow the song?"""
+    m, v, a = report["music"], report["video"], report["alignment"]
+    song = f"song ~{m['tempo_bpm']:.0f} BPM ({len(m['beats'])} beats found by librosa)" if m["tempo_bpm"] \
+        else "song: no beat found"
+    motion = f"video moves at ~{v['motion_tempo_bpm']:.0f} BPM" if v["motion_tempo_bpm"] else "video: no steady motion"
+    bas = "-" if a["bas_fact"] is None else f"{a['bas_fact']:.2f}"
+    rnd = "-" if a["bas_fact_random"] is None else f"{a['bas_fact_random']:.2f}"
+    return (f"{song}; {motion} ({TEMPO_WORDS[a['tempo_relation']]}); its stops land on the beats "
+            f"{bas} (BAS, 1 = every stop on a beat, random motion {rnd})")
+
+
 def generate_music_video(audio_path, out, *, model=None, start=0.0, duration=None, seed=0, variations=1,
                          fps=None, fps_method="blend", scale=1, overlap=4, checkpoint=None, device=None,
                          show_progress=True, log=print, return_frames=False):
@@ -83,6 +141,7 @@ def generate_music_video(audio_path, out, *, model=None, start=0.0, duration=Non
     embeddings = None
     if trained.conditioning != "none":
         embeddings = embed_windows(trained, windows, checkpoint, device)
+    music, settings = music_rhythm(audio, rate, trained.config["evaluate"])
     reports = []
     stem, ext = os.path.splitext(out)
     for v in range(variations):
@@ -104,11 +163,13 @@ def generate_music_video(audio_path, out, *, model=None, start=0.0, duration=Non
                   "seconds": seconds, "fps": fps, "fps_method": fps_method if fps != model_fps else "native",
                   "model_fps": model_fps, "scale": scale, "frames": int(len(video)), "windows": plan.count,
                   "window_overlap_frames": plan.overlap, "seed": seed + v, "model": trained.snapshot,
-                  "conditioning": trained.conditioning, "seams": seams}
+                  "conditioning": trained.conditioning, "seams": seams,
+                  "rhythm": rhythm_report(native, model_fps, music, settings, seconds)}
         with open(os.path.splitext(path)[0] + ".json", "w", encoding="utf-8") as f:
             json.dump(report, f, indent=2)
         if return_frames:
             report = dict(report, native_frames=native)
         reports.append(report)
         log(f"wrote {path} ({seconds:.2f} s, {len(video)} frames at {fps} fps) and {sheet}")
+        log(rhythm_line(report["rhythm"]))
     return reports
