@@ -118,3 +118,29 @@ def test_build_dataset_from_config(clip_set):
 def test_missing_clip_set_is_a_user_error(tmp_path):
     with pytest.raises(UserError, match="not a clip set"):
         ClipDataset(str(tmp_path / "nothing"), "train")
+
+
+def test_shifted_embedding_is_the_same_video_a_fraction_of_a_beat_later(clip_set):
+    root, store = clip_set
+    arrays = np.arange(len(store), dtype=np.float32)[:, None, None] * np.ones((1, 5, 4), np.float32)
+    ds = ClipDataset(root, "train", ArrayEmbeddings(arrays), normalize=False)
+    rng = np.random.RandomState(0)
+    indices = np.arange(len(ds))
+    shifted, ok = ds.shifted_embedding(indices, rng)
+    assert shifted.shape == (len(ds), 5, 4) and ok.all()
+    for i, s in zip(indices, shifted):
+        own, other = ds.row(i), store.rows[int(s[0, 0])]
+        assert other["source_key"] == own["source_key"] and other["start"] != own["start"]
+        beats = abs(other["start"] - own["start"]) * own["tempo_bpm"] / 60.0
+        assert 0.25 <= beats % 1.0 <= 0.75
+
+
+def test_shifted_clip_is_missing_for_a_source_of_one_clip(tmp_path):
+    root = str(tmp_path / "one")
+    store = ClipStore(root, GEOMETRY)
+    for s in range(2):
+        store.add_source(f"v{s}", f"/v{s}.mp4", np.zeros((1, 6, 8, 10, 3), np.uint8),
+                         np.zeros((1, store.samples), np.float32), [{"start": 0.0, "tempo_bpm": 90.0, "phase": None}])
+    ds = ClipDataset(root, "all", ArrayEmbeddings(np.ones((2, 5, 4), np.float32)), normalize=False)
+    shifted, ok = ds.shifted_embedding([0, 1], np.random.RandomState(0))
+    assert not ok.any() and (shifted == 0).all()

@@ -138,3 +138,28 @@ def test_configuration_errors_are_user_errors():
         Generator(16, 60, 64, 3, "none", 3)
     with pytest.raises(ConfigError, match="too small"):
         Discriminator(2, 16, 16, 3, "none", 3, head="score", widths=[4, 8, 16])
+
+
+def test_music_temporal_generator_reads_the_whole_clip():
+    g = Generator(36, 8, 12, 3, "per_frame", 3, temporal="music", temporal_args={"width": 8},
+                  **{k: v for k, v in TINY_G.items() if k != "temporal_widths"})
+    rf = 1 + 2 * sum(g.temporal.dilations)
+    assert rf >= 2 * 36 - 1 - 10      # frame 0's music reaches (almost) every frame of a 36-frame clip
+    z = g.sample_z(2, np.random.RandomState(0))
+    m = music(2, 93)
+    with chainer.using_config("train", False):
+        z1 = g.temporal(z, resample_time(m, 36)).array
+        m2 = m.copy()
+        m2[:, :3] += 5.0                          # change the music of the clip's first frame only
+        z1b = g.temporal(z, resample_time(m2, 36)).array
+        assert z1.shape == (2, TINY_G["z1_dims"], 36)
+        assert np.abs(z1b - z1)[:, :, 30:].max() > 1e-4     # ... and frame 30 moves
+        x = g(z, m)
+    assert x.shape == (2, 3, 36, 8, 12)
+
+
+def test_music_temporal_generator_needs_per_frame_music():
+    with pytest.raises(ConfigError, match="per_frame"):
+        Generator(16, 8, 12, 3, "global", 3, temporal="music", z_dims=6, z1_dims=5, image_widths=[16, 8, 4])
+    with pytest.raises(ConfigError, match="temporal"):
+        Generator(16, 8, 12, 3, "per_frame", 3, temporal="gru", z_dims=6, z1_dims=5, image_widths=[16, 8, 4])

@@ -53,4 +53,16 @@ def test_wgan_and_hinge_values():
 def test_losses_are_registered_with_config_arguments():
     names = registry("loss").names()
     assert {"wgan", "conditional_logistic", "hinge"} <= set(names)
-    assert set(registry("loss").parameters("conditional_logistic")) == {"a", "b"}
+    assert set(registry("loss").parameters("conditional_logistic")) == {"a", "b", "c"}
+
+
+@pytest.mark.parametrize("name", ["conditional_logistic", "hinge", "wgan"])
+def test_shifted_music_term_penalises_d_for_trusting_a_shifted_pair(name):
+    loss = build_loss({"name": name, "args": {"shift_weight": 1.0} if name == "wgan" else {}})
+    real, fake, mis = (np.full(4, v, np.float32) for v in (1.0, -1.0, -1.0))
+    base, g = loss(real, fake, mis, None)
+    fooled, g2 = loss(real, fake, mis, np.full(2, 2.0, np.float32))
+    caught, _ = loss(real, fake, mis, np.full(2, -2.0, np.float32))
+    assert float(fooled.array) > float(caught.array) and float(g.array) == float(g2.array)
+    empty, _ = loss(real, fake, mis, np.zeros(0, np.float32))
+    assert float(empty.array) == pytest.approx(float(base.array))

@@ -161,3 +161,29 @@ def test_discriminator_learning_rate_scale():
         dis_opt = make_optimizer(config, L.Linear(2, 2), config["train"]["dis_lr_scale"])
         assert getattr(gen_opt, attr) == pytest.approx(2e-4)
         assert getattr(dis_opt, attr) == pytest.approx(5e-5)
+
+
+def test_recipe_options_train_and_g_ema_is_what_generation_loads(write_config, clipset, tmp_path):
+    from tgan_music.generation.model import load_generator
+    path = write_config(conditioning="per_frame")
+    overrides = ["train.ema=0.9", "train.shift_mismatch=true", "train.augment=[color, translation, cutout]",
+                 "model.generator.args.temporal=music", "model.generator.args.temporal_args={width: 8}"]
+    out = str(tmp_path / "recipe")
+    result = train(load_config(path, overrides), out, embeddings=clipset[1], quiet=True)
+    log = read_log(out)
+    assert all(np.isfinite(r["dis/loss"]) for r in log) and "dis/shifted" in log[-1]
+    snapshot = list_snapshots(out)[-1][1]
+    with np.load(snapshot) as npz:
+        ema_keys = [k for k in npz.files if k.startswith("updater/model:gen_ema/")]
+        gen_keys = [k for k in npz.files if k.startswith("updater/model:gen/")]
+        assert len(ema_keys) == len(gen_keys) > 0
+        key = "updater/model:gen_ema/temporal/c_in/W"
+        assert not np.allclose(npz[key], npz[key.replace("gen_ema", "gen")])
+        loaded = load_generator(out)
+        np.testing.assert_array_equal(loaded.gen.temporal.c_in.W.array, npz[key])
+    assert result["iteration"] == load_config(path, overrides)["train"]["iterations"]
+
+
+def test_ema_decay_out_of_range_is_one_line(write_config, clipset, tmp_path):
+    with pytest.raises(UserError, match="train.ema"):
+        train(load_config(write_config(), ["train.ema=1.0"]), str(tmp_path / "x"), embeddings=clipset[1], quiet=True)

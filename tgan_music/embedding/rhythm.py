@@ -5,11 +5,12 @@ the frame stands between the last beat and the next. These features say it direc
 
 - 0 ``onset``: librosa's onset strength (spectral flux), divided by the clip's maximum;
 - 1 ``pulse``: the predominant local pulse (``librosa.beat.plp``, Grosche & Mueller), peaks on beats;
-- 2, 3 ``beat_sin``, ``beat_cos``: the pulse's phase (analytic signal), 0 on a pulse peak;
+- 2, 3 ``beat_sin``, ``beat_cos``: the phase of the pulse at the window's tempo (``beat_phase``),
+  0 on a beat;
 - 4, 5 ``swing_sin``, ``swing_cos``: half that phase, unwrapped from the clip's start, so they
   turn once every two beats, as a swinging arm does (which side comes first is arbitrary);
-- 6 ``log2_tempo``: local tempo, log2(bpm / 100): the slope of the pulse's phase (PLP's
-  sinusoids run at the tempogram's predominant frequency).
+- 6 ``log2_tempo``: the window's tempo, log2(bpm / 100): the fundamental of the onset
+  autocorrelation (``fundamental_tempo``), which also bounds PLP's tempo range.
 
 With ``base`` the features follow another encoder's (``librosa`` or ``nsynth``), frame by frame.
 Frame k describes samples 512k .. 512k + 512, as NSynth's frame k does.
@@ -47,13 +48,29 @@ def fundamental_tempo(onset, frame_rate, ratio=0.5):
     return float(np.clip(60 * frame_rate / (k + np.clip(shift, -0.5, 0.5)), TEMPO_MIN, TEMPO_MAX))
 
 
+def beat_phase(onset, bpm, frame_rate, beats=2.0):
+    """Phase (radians, 0 on a beat) of the onset envelope's pulse at ``bpm``, frame by frame.
+
+    Complex demodulation: the envelope times exp(-i w t), averaged over a Hann window of
+    ``beats`` beats, is the local Fourier coefficient at exactly the pulse's frequency; its
+    angle is the pulse's local phase offset. PLP's sinusoids sit on its tempogram's bins
+    (7 BPM apart for a 3 s clip), whose phase drifts by a beat over a slow clip."""
+    import scipy.signal
+    n = len(onset)
+    w = 2 * np.pi * bpm / 60.0 / frame_rate
+    j = np.arange(n)
+    z = (onset - onset.mean()) * np.exp(-1j * w * j)
+    width = max(3, int(round(beats * 60.0 / bpm * frame_rate)) | 1)
+    window = scipy.signal.windows.hann(width + 2)[1:-1]
+    smooth = np.convolve(z, window, "full")[width // 2:width // 2 + n]   # centred, n frames
+    return np.angle(np.exp(1j * (w * j + np.angle(smooth))))
+
+
 def rhythm_features(audio, sr=SAMPLE_RATE):
     """(N,) float32 mono at 16 kHz -> float32 (floor(N / 512), 7) (see the module doc)."""
     import warnings
 
     import librosa
-    import scipy.ndimage
-    import scipy.signal
 
     audio = np.asarray(audio, np.float32)
     frames = audio.shape[0] // HOP
@@ -75,15 +92,14 @@ def rhythm_features(audio, sr=SAMPLE_RATE):
     with warnings.catch_warnings():   # the tempogram window is longer than a 3 s clip: padded
         warnings.simplefilter("ignore", UserWarning)
         pulse = librosa.beat.plp(onset_envelope=onset, sr=sr, hop_length=HOP, win_length=WIN_LENGTH,
-                                 tempo_min=max(TEMPO_MIN * 0.9, bpm / 1.2), tempo_max=min(TEMPO_MAX * 1.1, bpm * 1.2))
+                                 tempo_min=max(TEMPO_MIN * 0.9, bpm / 1.1), tempo_max=min(TEMPO_MAX * 1.1, bpm * 1.1))
     pulse = pulse / max(float(pulse.max()), 1e-6)
-    phase = np.angle(scipy.signal.hilbert(pulse - pulse.mean()))
+    phase = beat_phase(onset, bpm, sr / HOP)
     unwrapped = np.unwrap(phase)
     swing = 0.5 * (unwrapped - unwrapped[0]) + 0.5 * phase[0]
-    # The pulse's own tempo: PLP's sinusoids are the tempogram's predominant frequency, so the
-    # slope of their phase is the local tempo (librosa.feature.tempo's prior makes octave errors).
-    rate = np.gradient(scipy.ndimage.uniform_filter1d(unwrapped, 9, mode="nearest"))
-    tempo = np.clip(rate * (sr / HOP) * 60.0 / (2 * np.pi), TEMPO_MIN / 2, TEMPO_MAX * 2)
+    # The tempo of the window: the autocorrelation's fundamental (PLP's phase slope is noisy
+    # with three beats a clip, and librosa.feature.tempo's prior makes octave errors).
+    tempo = np.full(frames, bpm)
     out = np.column_stack([onset, pulse, np.sin(phase), np.cos(phase), np.sin(swing), np.cos(swing),
                            np.log2(tempo / 100.0)])
     return out.astype(np.float32)
