@@ -187,3 +187,17 @@ def test_recipe_options_train_and_g_ema_is_what_generation_loads(write_config, c
 def test_ema_decay_out_of_range_is_one_line(write_config, clipset, tmp_path):
     with pytest.raises(UserError, match="train.ema"):
         train(load_config(write_config(), ["train.ema=1.0"]), str(tmp_path / "x"), embeddings=clipset[1], quiet=True)
+
+
+def test_cpu_seconds_stops_early_with_a_final_snapshot_and_resumes(write_config, clipset, tmp_path):
+    path = write_config()
+    out = str(tmp_path / "cpu")
+    result = train(load_config(path, ["train.iterations=1000", "train.snapshot_interval=500",
+                                      "train.cpu_seconds=0.5"]), out, embeddings=clipset[1], quiet=True)
+    stopped = result["iteration"]
+    assert 1 <= stopped < 1000
+    assert list_snapshots(out)[-1][0] == stopped          # the last iteration is kept
+    # The CPU time travels with the snapshot: a resumed run with a larger budget goes on from there.
+    again = train(load_config(path, ["train.iterations=1000", "train.snapshot_interval=500",
+                                     "train.cpu_seconds=1.0"]), out, embeddings=clipset[1], quiet=True)
+    assert again["resumed_from"] and stopped < again["iteration"] < 1000

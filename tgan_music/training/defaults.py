@@ -4,6 +4,8 @@ from tgan_music.config.schema import Component, Field
 SCHEMA = {
     "batchsize": Field(int, 32),
     "iterations": Field(int, 100000),
+    "cpu_seconds": Field(float, 0.0, doc="also stop once training has used this much process CPU time "
+                                          "(all threads; 0 = no limit): ablations at equal CPU time"),
     "optimizer": Field(str, "rmsprop", choices=("rmsprop", "adam")),
     "lr": Field(float, 5e-5),
     "beta1": Field(float, 0.5, doc="Adam's beta1 (optimizer adam only)"),

@@ -57,7 +57,8 @@ class Snapshot(extension.Extension):
 
     def due(self, trainer):
         it = trainer.updater.iteration
-        return it > 0 and (it % self.interval == 0 or it >= self.total)
+        return it > 0 and (it % self.interval == 0 or it >= self.total
+                           or getattr(trainer.updater, "out_of_time", False))
 
     def __call__(self, trainer):
         it = trainer.updater.iteration

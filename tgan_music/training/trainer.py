@@ -96,9 +96,9 @@ def build_trainer(config, out, device, *, embeddings=None, dataset=None, quiet=F
     updater = GANUpdater(iterator, gen_opt, dis_opt, loss, conditional=conditional, device=device,
                          dataset=dataset, svc_freq=t["svc_freq"], seed=config["seed"], dist=dist,
                          multi_node_bn=multi_node_bn, augment=t["augment"], shift_mismatch=t["shift_mismatch"],
-                         gen_ema=gen_ema, ema_beta=t["ema"])
+                         gen_ema=gen_ema, ema_beta=t["ema"], cpu_seconds=t["cpu_seconds"])
     total = t["iterations"]
-    trainer = chainer.training.Trainer(updater, (total, "iteration"), out=out)
+    trainer = chainer.training.Trainer(updater, StopTrigger(total), out=out)
     # What is shown and scored: G_ema when there is one (stylegan2-ada), else G.
     shown = gen_ema if gen_ema is not None else gen
     parts = {"gen": gen, "dis": dis, "gen_ema": gen_ema, "shown": shown, "dataset": dataset, "updater": updater}
@@ -127,10 +127,25 @@ def build_trainer(config, out, device, *, embeddings=None, dataset=None, quiet=F
     return trainer, parts
 
 
+class StopTrigger:
+    """Stops at ``train.iterations`` or, sooner, when the run has spent ``train.cpu_seconds`` of
+    process CPU time (the updater's count, kept in snapshots): arms of an ablation compared at
+    equal CPU time rather than equal iterations."""
+
+    def __init__(self, total):
+        self.total = total
+
+    def get_training_length(self):
+        return self.total, "iteration"
+
+    def __call__(self, trainer):
+        return trainer.updater.iteration >= self.total or trainer.updater.out_of_time
+
+
 def _every_and_last(interval, total):
     def due(trainer):
         it = trainer.updater.iteration
-        return it > 0 and (it % interval == 0 or it >= total)
+        return it > 0 and (it % interval == 0 or it >= total or trainer.updater.out_of_time)
     return due
 
 

@@ -1,5 +1,6 @@
 """One training iteration: a discriminator step, singular value clipping when due, a generator step."""
 import math
+import time
 import warnings
 
 import chainer
@@ -37,7 +38,7 @@ class GANUpdater(chainer.training.updaters.StandardUpdater):
 
     def __init__(self, iterator, gen_optimizer, dis_optimizer, loss, *, conditional, device,
                  dataset, svc_freq=0, seed=0, dist=None, multi_node_bn=False, augment=(),
-                 shift_mismatch=False, gen_ema=None, ema_beta=0.0):
+                 shift_mismatch=False, gen_ema=None, ema_beta=0.0, cpu_seconds=0.0):
         super().__init__(iterator, {"gen": gen_optimizer, "dis": dis_optimizer},
                          converter=concat_examples, device=device)
         self.gen = gen_optimizer.target
@@ -48,6 +49,8 @@ class GANUpdater(chainer.training.updaters.StandardUpdater):
         self.shift_mismatch = bool(shift_mismatch) and conditional and hasattr(dataset, "shifted_embedding")
         # G_ema: the moving average of G's weights that previews, metrics, export and generate use.
         self.gen_ema, self.ema_beta = gen_ema, float(ema_beta)
+        # Process CPU time spent in updates (all threads), for train.cpu_seconds; in snapshots.
+        self.cpu_limit, self.cpu_seconds = float(cpu_seconds), 0.0
         self.loss = loss
         self.conditional = conditional
         self.svc_freq = svc_freq
@@ -61,6 +64,15 @@ class GANUpdater(chainer.training.updaters.StandardUpdater):
         if svc_freq and self.clip is None:
             warnings.warn("train.svc_freq is set but tgan_music.model.svc is missing: training without "
                           "singular value clipping")
+
+    @property
+    def out_of_time(self):
+        return self.cpu_limit > 0 and self.cpu_seconds >= self.cpu_limit
+
+    def update(self):
+        start = time.process_time()
+        super().update()
+        self.cpu_seconds += time.process_time() - start
 
     def local(self, global_batch):
         """This rank's part of an array that holds one row per example of the global batch."""
@@ -169,6 +181,7 @@ class GANUpdater(chainer.training.updaters.StandardUpdater):
         if self.gen_ema is not None:
             self.gen_ema.serialize(serializer["model:gen_ema"])
         serialize_random_state(serializer["aug_rng"], self.aug_rng)
+        self.cpu_seconds = float(serializer("cpu_seconds", self.cpu_seconds))
         # The random states travel with the snapshot so a resumed run draws (z, mismatched
         # music, epoch order) exactly what the uninterrupted run would have.
         serialize_random_state(serializer["rng"], self.rng)
