@@ -105,12 +105,14 @@ def score_events(score):
     bar = float(per_bar)  # quarter notes per bar (x/4)
     parts = list(score.parts) or [score]
     measures = list(parts[0].getElementsByClass("Measure"))
-    beats, downbeats = [], []
+    beats, downbeats, pickup = [], [], 0.0
     for n, m in enumerate(measures):
         start, length = float(m.offset), float(m.duration.quarterLength)
         pad = float(m.paddingLeft or 0.0)
         if n == 0 and pad == 0.0 and 0 < length < bar - 1e-6:
             pad = bar - length  # a pickup bar without its padding set
+        if n == 0 and pad > 0:
+            pickup = length
         virtual = start - pad  # where the bar would start if it were complete
         if pad == 0.0:
             downbeats.append(start)
@@ -132,8 +134,7 @@ def score_events(score):
     end = float(score.highestTime)
     md = score.metadata
     return {"meter": ts.ratioString, "beats_per_bar": per_bar, "beats": beats, "downbeats": downbeats,
-            "end": end, "pickup": float(measures[0].duration.quarterLength) if measures and
-            float(measures[0].paddingLeft or 0) > 0 else 0.0,
+            "end": end, "pickup": pickup,
             "parts": notes, "title": (md.title if md else None) or "", "composer": (md.composer if md else None) or ""}
 
 
@@ -331,8 +332,9 @@ def encode_audio(wav, out, duration, fmt, channels, sample_rate, tmpdir):
     audio *= 0.9 / max(float(np.abs(audio).max()), 1e-6)
     pcm = os.path.join(tmpdir, "mix.wav")
     soundfile.write(pcm, audio, rate, subtype="FLOAT")
+    # bitexact: no random Ogg serial numbers or encoder tags, so a seed gives the same bytes.
     cmd = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-i", pcm, "-ar", str(sample_rate),
-           "-ac", str(channels), *AUDIO_FORMATS[fmt], out]
+           "-ac", str(channels), *AUDIO_FORMATS[fmt], "-fflags", "+bitexact", "-flags:a", "+bitexact", out]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
         err = proc.stderr.strip().splitlines()
