@@ -2,7 +2,7 @@
 """Times singular value clipping of TGAN's discriminator: same as `tgan-music bench svc`."""
 import sys
 
-from tgan_music.benchmarks.svc import main
+from tgan_music.cli import main
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(main(["bench", "svc", *sys.argv[1:]]))

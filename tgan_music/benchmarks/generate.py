@@ -17,7 +17,7 @@ import time
 
 import numpy as np
 
-from tgan_music.cli.common import add_device_argument
+from tgan_music.arguments import add_device_argument
 
 HELP = "seconds of video generated per wall-clock second"
 FULL_SIZE_CONFIG = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),

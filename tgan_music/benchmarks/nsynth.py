@@ -12,7 +12,7 @@ Final line: the figures.
 """
 import os
 
-from tgan_music.cli.common import add_device_argument
+from tgan_music.arguments import add_device_argument
 
 HELP = "seconds of audio encoded per second by the NSynth encoder"
 MAGENTA_TF_SECONDS_PER_SECOND = 1.1  # REFERENCE.md section 4, 4 s clip, batch 1, this machine type
@@ -129,9 +129,3 @@ def run(args):
     print(f"nsynth encoder, {args.seconds:g} s clip, seconds of audio per second: " + ", ".join(parts)
           + f" (Magenta TF about {MAGENTA_TF_SECONDS_PER_SECOND} s/s, target >= 1.6)")
     return 0
-
-
-def main(argv=None):
-    """Entry point of tools/bench_nsynth.py (same as `tgan-music bench nsynth`)."""
-    from tgan_music.cli import main as cli_main
-    return cli_main(["bench", "nsynth"] + list(argv or []))

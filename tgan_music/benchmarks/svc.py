@@ -7,7 +7,7 @@ randomizes the BatchNormalization statistics, and times one clipping pass with T
 method (scipy.linalg.svd per weight, on the host) and with ours, from the same weights.
 Final line: the figures.
 """
-from tgan_music.cli.common import add_device_argument
+from tgan_music.arguments import add_device_argument
 
 HELP = "singular value clipping of TGAN's discriminator vs SciPy SVD"
 
@@ -139,9 +139,3 @@ def run(args):
           f"max |dW| {diff:.2e} (max |W| {scale:.2e}), sigma_max after {sigma_after:.6f}, "
           f"{n_params:,} params, median of {args.repeat}, BLAS threads {threads}")
     return 0
-
-
-def main(argv=None):
-    """Entry point of tools/bench_svc.py (same as `tgan-music bench svc`)."""
-    from tgan_music.cli import main as cli_main
-    return cli_main(["bench", "svc"] + list(argv or []))

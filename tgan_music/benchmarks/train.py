@@ -14,9 +14,12 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import time
 
-from tgan_music.cli.common import add_config_arguments, add_device_argument
+from tgan_music.arguments import add_config_arguments, add_device_argument, load_config_from_args
+from tgan_music.device import select_device
+from tgan_music.distributed import add_communicator_argument, rank_device_id, run_on_every_rank, start_distributed
 
 HELP = "seconds per training iteration and videos per second"
 
@@ -31,19 +34,12 @@ def add_arguments(parser):
     parser.add_argument("--procs", default=None, metavar="P,P,...",
                         help="time 1 and P MPI processes (mpiexec, same global batch) and print the speedup, "
                              "e.g. --procs 1,2")
-    from tgan_music.cli.train import add_communicator_argument
     add_communicator_argument(parser)
 
 
 def run(args):
     if args.procs:
         return run_procs(args)
-    import tempfile
-
-    from tgan_music.cli.common import load_config_from_args
-    from tgan_music.cli.train import run_on_every_rank, start_distributed
-    from tgan_music.device import select_device
-    from tgan_music.training.distributed import rank_device_id
     from tgan_music.training.toy_data import SyntheticClips, toy_geometry
     from tgan_music.training.trainer import build_trainer
 

@@ -1,23 +1,3 @@
-"""Arguments shared by several subcommands."""
-from tgan_music.errors import UserError
-
-
-def add_config_arguments(parser):
-    parser.add_argument("config", help="experiment YAML (see experiments/)")
-    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                        help="override a config value with a dotted key, e.g. --set train.batchsize=8 "
-                             "(repeatable; the value is read as YAML)")
-
-
-def add_device_argument(parser):
-    parser.add_argument("--device", type=int, default=-1, metavar="N",
-                        help="-1 for the CPU (default), N for GPU N (needs CuPy)")
-
-
-def load_config_from_args(args):
-    from tgan_music.config import load_config
-    return load_config(args.config, args.overrides)
-
-
-def not_built(command, issue):
-    raise UserError(f"'{command}' is not built yet (tracked in issue {issue})")
+"""Arguments shared by several subcommands: they live in :mod:`tgan_music.arguments`, where the
+benchmarks can use them too without importing the command line."""
+from tgan_music.arguments import add_config_arguments, add_device_argument, load_config_from_args  # noqa: F401

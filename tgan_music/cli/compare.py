@@ -1,5 +1,5 @@
 """`tgan-music compare COMPARE.yaml`: train and evaluate several models on the same data."""
-from tgan_music.cli.common import add_config_arguments, add_device_argument
+from tgan_music.arguments import add_config_arguments, add_device_argument
 
 HELP = "Train and evaluate several models on the same data; writes docs/RESULTS.md"
 DESCRIPTION = (

@@ -1,5 +1,5 @@
 """`tgan-music demo`: the main job of `make demo`."""
-from tgan_music.cli.common import add_device_argument
+from tgan_music.arguments import add_device_argument
 
 HELP = "The main job: the whole pipeline, small, on the CPU (what `make demo` runs)"
 DESCRIPTION = ("Renders a small metronome set, extracts and embeds it, trains briefly, evaluates the shipped "

@@ -1,5 +1,5 @@
 """`tgan-music describe CONFIG`: parameter counts and layer output shapes, without training."""
-from tgan_music.cli.common import add_config_arguments, load_config_from_args
+from tgan_music.arguments import add_config_arguments, load_config_from_args
 
 HELP = "Print parameter counts and layer output shapes of a config's networks"
 

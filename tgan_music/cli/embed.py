@@ -1,5 +1,7 @@
 """`tgan-music embed DATASET`: precompute the music embedding of every clip of a clip set."""
-from tgan_music.cli.common import add_device_argument
+from tgan_music.arguments import add_device_argument
+from tgan_music.device import select_device
+from tgan_music.distributed import add_communicator_argument, rank_device_id, run_on_every_rank, start_distributed
 
 HELP = "Precompute music embeddings for every clip of a dataset"
 DESCRIPTION = ("Writes one float32 (frames, dims) .npy per clip under DATASET/embeddings/<encoder-id>/ "
@@ -30,22 +32,17 @@ def add_arguments(parser):
                              "wavenet-ckpt.tar) or a .npz from tools/convert_nsynth_checkpoint.py")
     parser.add_argument("--batch-size", type=int, default=8, help="clips encoded per step (default 8)")
     add_device_argument(parser)
-    parser.add_argument("--communicator", default=None, choices=("naive", "flat", "pure_nccl"),
-                        help="under mpiexec: split the clips over the processes (ChainerMN communicator; "
-                             "naive on CPUs); with --device N each process of a machine takes GPU N + its "
-                             "local rank")
+    add_communicator_argument(parser, "under mpiexec: split the clips over the processes (ChainerMN communicator; "
+                                      "naive on CPUs)")
 
 
 def run(args):
-    from tgan_music.device import select_device
     from tgan_music.embedding.cache import embed_dataset
     from tgan_music.embedding.encoders import build_encoder
 
     if "nsynth" not in args.encoder and args.checkpoint:
         print(f"note: --checkpoint is ignored by --encoder {args.encoder}")
     spec = encoder_spec(args.encoder, args.checkpoint)
-    from tgan_music.cli.train import run_on_every_rank, start_distributed
-    from tgan_music.training.distributed import rank_device_id
     dist = start_distributed(args)
 
     def work():

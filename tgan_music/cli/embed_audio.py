@@ -1,5 +1,5 @@
 """`tgan-music embed-audio AUDIO --out OUT.npy`: the music embedding of one audio file."""
-from tgan_music.cli.common import add_device_argument
+from tgan_music.arguments import add_device_argument
 
 HELP = "Encode one audio file into a music embedding (.npy)"
 DESCRIPTION = ("Reads any audio (or video) file librosa/ffmpeg can decode, at any rate and channel count, "

@@ -14,13 +14,10 @@ import chainer
 import chainer.links as L
 import numpy as np
 
+from tgan_music.distributed import COMMUNICATORS
 from tgan_music.errors import UserError
 
-COMMUNICATORS = ("naive", "flat", "pure_nccl")
 GPU_COMMUNICATORS = ("flat", "pure_nccl")   # ChainerMN's flat and pure_nccl hold CuPy buffers
-
-# Environment variables MPI launchers set for every process: OpenMPI, MPICH/Hydra, PMIx, Slurm.
-_SIZE_VARIABLES = ("OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_SIZE", "MPI_LOCALNRANKS")
 
 
 def mpiexec_command(processes, command):
@@ -46,15 +43,6 @@ def mpiexec_env(threads=None):
         for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
             env[name] = str(threads)
     return env
-
-
-def launched_size():
-    """How many processes the MPI launcher started (1 when not started by one)."""
-    for name in _SIZE_VARIABLES:
-        value = os.environ.get(name)
-        if value and value.isdigit():
-            return int(value)
-    return 1
 
 
 class Distributed:
@@ -137,14 +125,6 @@ def create_distributed(name, device=None):
         raise UserError(f"--communicator {name}: {e.name or 'mpi4py'} is missing; install the mpi extra "
                         "(pip install -e '.[mpi]') and OpenMPI (tools/bootstrap.sh)") from None
     return Distributed(chainermn.create_communicator(name), name)
-
-
-def rank_device_id(device_id, dist):
-    """``--device N`` under MPI: GPU ``N + intra_rank`` (each process of a machine its own GPU);
-    ``-1`` stays the CPU for every rank."""
-    if device_id is None or int(device_id) < 0 or dist is None:
-        return device_id
-    return int(device_id) + dist.intra_rank
 
 
 # -- multi-node batch normalization --------------------------------------------
