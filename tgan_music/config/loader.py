@@ -191,8 +191,6 @@ class Validator:
             self.fail(dotted, f"key '{dotted}' must be {spec.describe()}, got {type_name(type(value))} {value!r}")
         if spec.choices and value not in spec.choices:
             self.fail(dotted, f"key '{dotted}' is {value!r}; allowed: {', '.join(repr(c) for c in spec.choices)}")
-        if isinstance(value, float) or (float in spec.types and isinstance(value, int)):
-            pass
 
     def check_component(self, dotted, value, spec):
         from tgan_music.registry import load_components, registry

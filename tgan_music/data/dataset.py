@@ -185,8 +185,8 @@ class ClipDataset(chainer.dataset.DatasetMixin):
 
     def mismatched_embedding(self, indices, rng):
         """float32 (len(indices), ...) embeddings of clips from other source videos (see
-        ``mismatched_clips``); ``rng`` is a numpy RandomState (or Generator-like with randint)."""
-        clips = self.mismatched_clips(indices, _RandInt(rng))
+        ``mismatched_clips``); ``rng`` is a numpy RandomState."""
+        clips = self.mismatched_clips(indices, rng)
         return np.stack([self._embedding_of_clip(int(c)) for c in clips]).astype(np.float32)
 
 
@@ -221,7 +221,7 @@ class ClipDataset(chainer.dataset.DatasetMixin):
 
     def shifted_embedding(self, indices, rng):
         """(embeddings (n, ...), ok (n,) bool) of ``shifted_clips``; rows without one are zeros."""
-        clips = self.shifted_clips(indices, _RandInt(rng))
+        clips = self.shifted_clips(indices, rng)
         ok = clips >= 0
         first = self._embedding_of_clip(int(self.clips[0]))
         out = np.zeros((len(clips),) + first.shape, np.float32)
@@ -229,18 +229,6 @@ class ClipDataset(chainer.dataset.DatasetMixin):
             if c >= 0:
                 out[n] = self._embedding_of_clip(int(c))
         return out, ok
-
-
-class _RandInt:
-    """Accepts numpy RandomState and Generator alike (Generator has integers, not randint)."""
-
-    def __init__(self, rng):
-        self.rng = rng
-
-    def randint(self, n):
-        if hasattr(self.rng, "integers"):
-            return int(self.rng.integers(n))
-        return int(self.rng.randint(n))
 
 
 def check_geometry(store_geometry, data_config, root):

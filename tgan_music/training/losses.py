@@ -11,15 +11,11 @@ import chainer.functions as F
 from tgan_music.registry import registry
 
 
-def _mean(x):
-    return F.mean(x)
-
-
 def _term(weight, scores, fn):
     """weight * E fn(scores), or 0 when the term is off or has no scores."""
     if scores is None or not weight or scores.shape[0] == 0:
         return 0
-    return weight * _mean(fn(scores))
+    return weight * F.mean(fn(scores))
 
 
 @registry("loss").register("wgan")
@@ -27,9 +23,9 @@ def wgan(d_real, d_fake, d_mismatch=None, d_shift=None, *, mismatch_weight: floa
          shift_weight: float = 0.0):
     """TGAN's WGAN loss: L_D = -E D(real) + E D(fake) [+ w E D(real, mismatched music)]
     [+ w_s E D(real, shifted music)], L_G = -E D(fake). SVC keeps D (roughly) 1-Lipschitz."""
-    loss_dis = -_mean(d_real) + _mean(d_fake)
+    loss_dis = -F.mean(d_real) + F.mean(d_fake)
     loss_dis = loss_dis + _term(mismatch_weight, d_mismatch, lambda s: s) + _term(shift_weight, d_shift, lambda s: s)
-    return loss_dis, -_mean(d_fake)
+    return loss_dis, -F.mean(d_fake)
 
 
 @registry("loss").register("conditional_logistic")
@@ -41,9 +37,9 @@ def conditional_logistic(d_real, d_fake, d_mismatch=None, d_shift=None, *, a: fl
     non-saturating form). Without music (d_mismatch None) it is the plain logistic GAN loss."""
     # -log sigmoid(s) = softplus(-s); -log(1 - sigmoid(s)) = softplus(s)
     # c: the same for real + its own music moved by a fraction of a beat -> 0.
-    loss_dis = _mean(F.softplus(-d_real)) + a * _mean(F.softplus(d_fake))
+    loss_dis = F.mean(F.softplus(-d_real)) + a * F.mean(F.softplus(d_fake))
     loss_dis = loss_dis + _term(b, d_mismatch, F.softplus) + _term(c, d_shift, F.softplus)
-    return loss_dis, _mean(F.softplus(-d_fake))
+    return loss_dis, F.mean(F.softplus(-d_fake))
 
 
 @registry("loss").register("hinge")
@@ -51,11 +47,11 @@ def hinge(d_real, d_fake, d_mismatch=None, d_shift=None, *, mismatch_weight: flo
           shift_weight: float = 1.0):
     """Hinge loss: L_D = E relu(1 - D(real)) + E relu(1 + D(fake)) [+ w E relu(1 + D(mismatch))]
     [+ w_s E relu(1 + D(shifted))], L_G = -E D(fake)."""
-    loss_dis = _mean(F.relu(1.0 - d_real)) + _mean(F.relu(1.0 + d_fake))
+    loss_dis = F.mean(F.relu(1.0 - d_real)) + F.mean(F.relu(1.0 + d_fake))
     def negative(s):
         return F.relu(1.0 + s)
     loss_dis = loss_dis + _term(mismatch_weight, d_mismatch, negative) + _term(shift_weight, d_shift, negative)
-    return loss_dis, -_mean(d_fake)
+    return loss_dis, -F.mean(d_fake)
 
 
 def build_loss(spec):

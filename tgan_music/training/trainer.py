@@ -7,6 +7,7 @@ import chainer
 import numpy as np
 from chainer.training import extensions
 
+from tgan_music.embedding.cache import open_cache
 from tgan_music.errors import UserError
 from tgan_music.training.augment import check_policies
 from tgan_music.training.losses import build_loss
@@ -26,11 +27,6 @@ def load_embeddings(config):
     """The music embeddings of the config's clip set, or None for unconditional models."""
     if config["model"]["conditioning"] == "none":
         return None
-    try:
-        from tgan_music.embedding.cache import open_cache
-    except ImportError:
-        raise UserError("conditional training needs tgan_music.embedding.cache, which this install lacks; "
-                        "set model.conditioning=none for the baseline") from None
     return open_cache(config["data"]["root"], config["embedding"]["encoder"], dims=config["embedding"]["dims"])
 
 

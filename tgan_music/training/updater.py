@@ -1,13 +1,13 @@
 """One training iteration: a discriminator step, singular value clipping when due, a generator step."""
 import math
 import time
-import warnings
 
 import chainer
 import numpy as np
 from chainer.dataset import concat_examples
 
 from tgan_music.errors import UserError
+from tgan_music.model.svc import clip_singular_values
 from tgan_music.training.augment import augment
 
 
@@ -17,15 +17,6 @@ class NonFiniteLoss(UserError):
     def __init__(self, iteration, which, value):
         self.iteration, self.which, self.value = iteration, which, value
         super().__init__(f"iteration {iteration}: the {which} loss is {value}")
-
-
-def load_clipper():
-    """TGAN's singular value clipping (tgan_music.model.svc), or None when not available."""
-    try:
-        from tgan_music.model.svc import clip_singular_values
-    except ImportError:
-        return None
-    return clip_singular_values
 
 
 class GANUpdater(chainer.training.updaters.StandardUpdater):
@@ -60,10 +51,7 @@ class GANUpdater(chainer.training.updaters.StandardUpdater):
         # global batch of example indices on every rank and each rank loads its own slice.
         self.dist = dist
         self.multi_node_bn = multi_node_bn
-        self.clip = load_clipper() if svc_freq else None
-        if svc_freq and self.clip is None:
-            warnings.warn("train.svc_freq is set but tgan_music.model.svc is missing: training without "
-                          "singular value clipping")
+        self.clip = clip_singular_values if svc_freq else None
 
     @property
     def out_of_time(self):
