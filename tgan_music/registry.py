@@ -1,22 +1,25 @@
 """Name -> class/function registries, so configs choose components by name.
 
-A config names a component as ``{name: NAME, args: {...}}``. Each stage package
-registers its components with a decorator when imported; ``load_components``
-imports those packages explicitly (no path-based imports).
+A config names a component as ``{name: NAME, args: {...}}``. The module that defines a
+component registers it with a decorator; a registry imports the modules of its kind
+(``COMPONENT_MODULES``) on its first lookup, so that nothing heavy (chainer) is imported
+before a component is asked for, and importing a package registers nothing by itself.
 """
 import importlib
 import inspect
 
 from tgan_music.errors import ConfigError
 
-# Stage packages whose import registers components (explicit list, in pipeline order).
-COMPONENT_PACKAGES = (
-    "tgan_music.data",
-    "tgan_music.embedding",
-    "tgan_music.model",
-    "tgan_music.training",
-    "tgan_music.evaluation",
-)
+# The modules that define the components of each kind, imported on the kind's first lookup.
+COMPONENT_MODULES = {
+    "dataset": ("tgan_music.data.dataset",),
+    "encoder": ("tgan_music.embedding.encoders",),
+    "temporal": ("tgan_music.model.generator",),
+    "generator": ("tgan_music.model.generator",),
+    "discriminator": ("tgan_music.model.discriminator",),
+    "loss": ("tgan_music.training.losses",),
+    "metric": ("tgan_music.evaluation.scoring",),
+}
 
 
 class Registry:
@@ -25,6 +28,15 @@ class Registry:
     def __init__(self, kind):
         self.kind = kind
         self._entries = {}
+        self._loaded = False
+
+    def _load(self):
+        """Imports the modules that register this kind's components (once)."""
+        if not self._loaded:
+            self._loaded = True
+            for module in COMPONENT_MODULES.get(self.kind, ()):
+                importlib.import_module(module)
+        return self._entries
 
     def register(self, name):
         def decorator(obj):
@@ -35,14 +47,13 @@ class Registry:
         return decorator
 
     def names(self):
-        return sorted(self._entries)
+        return sorted(self._load())
 
     def __contains__(self, name):
-        return name in self._entries
+        return name in self._load()
 
     def get(self, name, where=""):
-        load_components()
-        if name not in self._entries:
+        if name not in self._load():
             raise ConfigError(
                 f"{where}unknown {self.kind} {name!r}; allowed: {', '.join(self.names()) or '(none)'}")
         return self._entries[name]
@@ -59,7 +70,7 @@ class Registry:
 
         By convention these are the keyword-only parameters (after ``*``); positional
         ones are supplied by the code that builds the component (shapes, sizes)."""
-        obj = self._entries[name]
+        obj = self._load()[name]
         target = obj.__init__ if inspect.isclass(obj) else obj
         params = inspect.signature(target).parameters
         return {k: p for k, p in params.items() if p.kind == p.KEYWORD_ONLY}
@@ -73,14 +84,3 @@ def registry(kind):
     if kind not in _REGISTRIES:
         _REGISTRIES[kind] = Registry(kind)
     return _REGISTRIES[kind]
-
-
-_loaded = False
-
-
-def load_components():
-    global _loaded
-    if not _loaded:
-        _loaded = True
-        for package in COMPONENT_PACKAGES:
-            importlib.import_module(package)

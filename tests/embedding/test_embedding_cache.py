@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from tgan_music.cli import main
-from tgan_music.embedding import build_encoder, open_cache
-from tgan_music.embedding.cache import cache_directory, embed_dataset
+from tgan_music.embedding.cache import cache_directory, embed_dataset, open_cache
+from tgan_music.embedding.encoders import build_encoder
 from tgan_music.errors import UserError
 
 

@@ -1,7 +1,7 @@
 """The offline librosa embedder: layout, frame rate, determinism, and that its features respond."""
 import numpy as np
 
-from tgan_music.embedding import build_encoder
+from tgan_music.embedding.encoders import build_encoder
 from tgan_music.embedding.librosa_features import FEATURES, LibrosaEncoder
 
 

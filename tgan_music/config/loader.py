@@ -7,6 +7,7 @@ import yaml
 
 from tgan_music.config.schema import Component, Field, annotation_types, matches, type_name
 from tgan_music.errors import ConfigError
+from tgan_music.registry import registry
 
 
 def schema():
@@ -193,13 +194,11 @@ class Validator:
             self.fail(dotted, f"key '{dotted}' is {value!r}; allowed: {', '.join(repr(c) for c in spec.choices)}")
 
     def check_component(self, dotted, value, spec):
-        from tgan_music.registry import load_components, registry
         if not isinstance(value, dict) or "name" not in value:
             self.fail(dotted, f"key '{dotted}' must be a mapping {{name: ..., args: {{...}}}}")
         extra = set(value) - {"name", "args"}
         if extra:
             self.fail(dotted, f"unknown key '{dotted}.{sorted(extra)[0]}'; allowed under '{dotted}': args, name")
-        load_components()
         reg = registry(spec.kind)
         name = value["name"]
         if name not in reg:

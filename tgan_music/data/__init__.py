@@ -1,5 +1,5 @@
-"""Data: synthetic metronome videos, clip extraction (ffmpeg + scikit-video), the clip dataset."""
-# Importing the dataset module registers the "clips" dataset component.
-from tgan_music.data import dataset  # noqa: F401
-from tgan_music.data.dataset import ClipDataset, build_dataset  # noqa: F401
-from tgan_music.data.storage import ClipStore  # noqa: F401
+"""Data: synthetic metronome videos, clip extraction (ffmpeg + scikit-video), the clip dataset.
+
+Modules: ``dataset`` (ClipDataset, the dataset component "clips"), ``storage`` (ClipStore),
+``extract``, ``metronome`` and ``tempo_curve`` (the synthetic videos), ``synthetic`` (in-memory clips).
+"""
