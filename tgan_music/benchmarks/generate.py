@@ -15,8 +15,6 @@ import os
 import tempfile
 import time
 
-import numpy as np
-
 from tgan_music.arguments import add_device_argument
 
 HELP = "seconds of video generated per wall-clock second"
@@ -32,6 +30,7 @@ def add_arguments(parser):
 
 
 def click_track(path, seconds, bpm=120.0, rate=44100):
+    import numpy as np   # heavy: not at the top, so that `tgan-music --help` stays fast
     import soundfile
     audio = np.zeros(int(seconds * rate), np.float32)
     t = np.arange(400) / rate
@@ -45,6 +44,7 @@ def click_track(path, seconds, bpm=120.0, rate=44100):
 def random_model(config_path, out_dir):
     """A model directory (config, random generator weights, unit music statistics) of a config."""
     import chainer
+    import numpy as np
 
     from tgan_music.config import dump_config, load_config
     from tgan_music.generation.model import GENERATOR_FILE
