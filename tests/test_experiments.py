@@ -10,7 +10,7 @@ import yaml
 
 from tgan_music.config import load_config
 from tgan_music.model.summary import summarize
-from tgan_music.training.toy_data import SyntheticClips, toy_geometry
+from tgan_music.data.synthetic import SyntheticClips, toy_geometry
 from tgan_music.training.trainer import train
 
 EXPERIMENTS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "experiments")

@@ -6,8 +6,8 @@ import sys
 
 import numpy as np
 
-from tgan_music.data.metronome import (TEMPO_RANGE, beats_elapsed, draw_params, mean_tempo, render_video,
-                                       tick_times, weight_position)
+from tgan_music.data.metronome import TEMPO_RANGE, draw_params, render_video, weight_position
+from tgan_music.data.tempo_curve import beats_elapsed, mean_tempo, tick_times
 
 
 def test_tempo_model():

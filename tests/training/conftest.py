@@ -4,7 +4,7 @@ import os
 import pytest
 import yaml
 
-from tgan_music.training.toy_data import write_toy_clipset
+from tgan_music.data.synthetic import write_toy_clipset
 
 GEOMETRY = {"fps": 4, "frames": 4, "height": 16, "width": 16, "channels": 3, "sample_rate": 16000}
 

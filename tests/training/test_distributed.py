@@ -14,7 +14,7 @@ import pytest
 
 from tgan_music.config import load_config
 from tgan_music.training.distributed import mpiexec_command, mpiexec_env
-from tgan_music.training.toy_data import SyntheticClips, toy_geometry
+from tgan_music.data.synthetic import SyntheticClips, toy_geometry
 from tgan_music.training.trainer import train
 
 if mpiexec_command(2, []) is None or importlib.util.find_spec("mpi4py") is None:
@@ -34,7 +34,7 @@ WORKER = """
 import sys, chainer
 from tgan_music.config import load_config
 from tgan_music.training.distributed import create_distributed
-from tgan_music.training.toy_data import SyntheticClips, toy_geometry
+from tgan_music.data.synthetic import SyntheticClips, toy_geometry
 from tgan_music.training.trainer import train
 dist = create_distributed("naive")
 path, out = sys.argv[1], sys.argv[2]

@@ -40,7 +40,7 @@ def add_arguments(parser):
 def run(args):
     if args.procs:
         return run_procs(args)
-    from tgan_music.training.toy_data import SyntheticClips, toy_geometry
+    from tgan_music.data.synthetic import SyntheticClips, toy_geometry
     from tgan_music.training.trainer import build_trainer
 
     config = load_config_from_args(args)

@@ -16,8 +16,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tgan_music.data.metronome import mean_tempo, read_ground_truth, swing_phase
+from tgan_music.data.metronome import read_ground_truth
 from tgan_music.data.storage import ClipStore
+from tgan_music.data.tempo_curve import mean_tempo, swing_phase
 from tgan_music.errors import UserError
 
 VIDEO_EXTENSIONS = (".mp4", ".mov", ".mkv", ".webm", ".avi", ".m4v", ".mpg", ".mpeg", ".ts", ".flv", ".wmv")
