@@ -11,6 +11,7 @@ import chainer
 from chainer.training import extension
 
 from tgan_music.errors import UserError
+from tgan_music.training.triggers import every_and_last
 
 PATTERN = re.compile(r"snapshot_iter_(\d+)\.npz$")
 
@@ -19,13 +20,19 @@ def snapshot_path(out, iteration):
     return os.path.join(out, f"snapshot_iter_{iteration:08d}.npz")
 
 
+def snapshot_iteration(path):
+    """The iteration of snapshot file ``path`` (``snapshot_iter_<N>.npz``), or None for another file."""
+    match = PATTERN.search(os.path.basename(path))
+    return int(match.group(1)) if match else None
+
+
 def list_snapshots(out):
     """[(iteration, path)] of the snapshots in ``out``, oldest first."""
     found = []
     for path in glob.glob(os.path.join(out, "snapshot_iter_*.npz")):
-        match = PATTERN.search(os.path.basename(path))
-        if match:
-            found.append((int(match.group(1)), path))
+        iteration = snapshot_iteration(path)
+        if iteration is not None:
+            found.append((iteration, path))
     return sorted(found)
 
 
@@ -53,12 +60,7 @@ class Snapshot(extension.Extension):
         self.interval = interval
         self.total = total
         self.keep = max(1, keep)
-        self.trigger = self.due
-
-    def due(self, trainer):
-        it = trainer.updater.iteration
-        return it > 0 and (it % self.interval == 0 or it >= self.total
-                           or getattr(trainer.updater, "out_of_time", False))
+        self.trigger = every_and_last(interval, total)
 
     def __call__(self, trainer):
         it = trainer.updater.iteration

@@ -12,6 +12,7 @@ from tgan_music.errors import UserError
 from tgan_music.training.augment import check_policies
 from tgan_music.training.losses import build_loss
 from tgan_music.training.snapshot import Snapshot, latest_snapshot, resume
+from tgan_music.training.triggers import every_and_last
 from tgan_music.training.updater import GANUpdater, NonFiniteLoss, SeededOrderSampler
 
 
@@ -115,11 +116,11 @@ def build_trainer(config, out, device, *, embeddings=None, dataset=None, quiet=F
     if t["preview_interval"] > 0:
         preview = Preview(shown, dataset, device, conditional=conditional, fps=config["data"]["fps"],
                           clips=t["preview_clips"], samples=t["preview_samples"], seed=config["seed"])
-        trainer.extend(preview, trigger=_every_and_last(t["preview_interval"], total))
+        trainer.extend(preview, trigger=every_and_last(t["preview_interval"], total))
     if metrics:
         context = EvaluationContext(shown, dataset, config, device, conditional)
         interval = t["metrics_interval"] or total
-        trainer.extend(Metrics(metrics, context), trigger=_every_and_last(interval, total))
+        trainer.extend(Metrics(metrics, context), trigger=every_and_last(interval, total))
     return trainer, parts
 
 
@@ -136,13 +137,6 @@ class StopTrigger:
 
     def __call__(self, trainer):
         return trainer.updater.iteration >= self.total or trainer.updater.out_of_time
-
-
-def _every_and_last(interval, total):
-    def due(trainer):
-        it = trainer.updater.iteration
-        return it > 0 and (it % interval == 0 or it >= total or trainer.updater.out_of_time)
-    return due
 
 
 def save_embedding_statistics(out, dataset):
