@@ -97,6 +97,17 @@ def rhythm_rows(scorer, generated, real, first, audios, ticks, tempi, fps, sampl
     return rows, gen, ref
 
 
+def flicker_rows(rows, videos, real_videos, other_seed):
+    """Adds flicker (generated and real) and the generated clips' seed spread (``other_seed``: the
+    same music with other z) to ``rows``."""
+    from tgan_music.evaluation.motion import frame_change, seed_spread, to_grey
+    grey = [to_grey(v) for v in to_uint8_frames(videos)]
+    rows["generated"]["flicker"] = float(np.mean([frame_change(g) for g in grey]))
+    rows["real"]["flicker"] = float(np.mean([frame_change(to_grey(v)) for v in real_videos]))
+    other = [to_grey(v) for v in to_uint8_frames(other_seed)]
+    rows["generated"]["seed_spread"] = float(np.mean([seed_spread([a, b]) for a, b in zip(grey, other)]))
+
+
 # Music tempo ranges for the breakdown: below 60 BPM a 2 s clip shows less than one swing;
 # above 150 a beat spans few frames at 8-12 fps.
 TEMPO_RANGES = ((0.0, 60.0), (60.0, 150.0), (150.0, math.inf))
@@ -234,6 +245,8 @@ def evaluate_result(result_dir, *, clips=None, samples=None, split=None, classif
     rows, gen_rhythm, real_rhythm = rhythm_rows(scorer, to_uint8_frames(videos), real_videos,
                                                 [first[c] for c in distinct], audios, ticks, tempi, fps,
                                                 sample_rate, progress)
+    flicker_rows(rows, videos, real_videos, generate_clips(gen, heldout, indices, conditional, ev["seed"] + 1,
+                                                           mean, std, progress=False))
     tempo_breakdown = {"generated": by_tempo(gen_rhythm["per_clip"], tempi),
                        "real": by_tempo(real_rhythm["per_clip"], [tempi[first[c]] for c in distinct])}
 

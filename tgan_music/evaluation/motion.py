@@ -120,3 +120,24 @@ def motion_peaks(motion, *, prominence=0.2):
     span = float(values.max() - values.min())
     index, _ = scipy.signal.find_peaks(values, prominence=prominence * span)
     return motion.times[index].astype(np.float64)
+
+
+def frame_change(grey):
+    """Mean absolute change of brightness from one frame to the next ((T, H, W) grey): flicker."""
+    grey = np.asarray(grey, np.float64)
+    return float(np.mean(np.abs(np.diff(grey, axis=0)))) if len(grey) > 1 else 0.0
+
+
+def seed_spread(greys):
+    """How much z changes the picture: mean over pairs of videos of the same music of
+    mean |a - b| over the pair's mean frame change (0 = the seed changes nothing); NaN for one."""
+    values = []
+    for i in range(len(greys)):
+        for j in range(i + 1, len(greys)):
+            a, b = np.asarray(greys[i], np.float64), np.asarray(greys[j], np.float64)
+            n = min(len(a), len(b))
+            change = 0.5 * (frame_change(a) + frame_change(b))
+            diff = float(np.mean(np.abs(a[:n] - b[:n])))
+            values.append(diff / change if change > 0 else float("inf") if diff > 0 else 0.0)
+    return float(np.mean(values)) if values else float("nan")
+

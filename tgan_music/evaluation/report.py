@@ -10,6 +10,8 @@ COLUMNS = (
     ("bas_bailando", "BAS (Bailando)", "{:.3f}", True),
     ("av_align", "AV-Align", "{:.3f}", True),
     ("phase_error", "phase error", "{:.3f}", False),
+    ("flicker", "flicker", "{:.2f}", False),
+    ("seed_spread", "seed spread", "{:.2f}", True),
     ("cls_acc", "classifier acc", "{:.2f}", True),
     ("cls_acc1", "acc ±1 bin", "{:.2f}", True),
     ("fd", "FD", "{:.2f}", False),
@@ -46,7 +48,9 @@ def metric_table(named_rows, first_title="row", extra=None, columns=COLUMNS):
 LEGEND = (
     "Rhythm metrics (docs/metrics.md) compare each clip's motion with its music: tempo ±8 %/±4 % "
     "(video tempo within 8/4 % of the music's), BAS (Beat Alignment Score, FACT: over motion beats; "
-    "Bailando: over music beats), AV-Align, phase error (beats, 0 best, 0.25 chance). Classifier "
+    "Bailando: over music beats), AV-Align, phase error (beats, 0 best, 0.25 chance), flicker (mean "
+    "grey-level change from frame to frame, 0-255), seed spread (mean |a - b| between two z for the same "
+    "music over the mean frame change; 0 = z changes nothing). Classifier "
     "metrics (docs/evaluation.md) use the project's tempo classifier: accuracy of the predicted "
     "tempo bin against the music's (and within one bin), FD (Fréchet distance of its features to "
     "real training clips, lower is better), IS (exp E KL(p(y|x) || p(y)), 1 to the number of bins).")

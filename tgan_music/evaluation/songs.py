@@ -65,7 +65,7 @@ class VideoAnalysis:
         self.signal = motion_mod.motion_signal(frames, fps, blur_pixels=settings.blur_pixels,
                                                noise_floor=settings.noise_floor)
         self.grey = motion_mod.to_grey(frames).astype(np.float32)
-        self.flicker = float(np.mean(np.abs(np.diff(self.grey, axis=0)))) if len(self.grey) > 1 else 0.0
+        self.flicker = motion_mod.frame_change(self.grey)
         self.seconds = len(self.grey) / fps
 
 
@@ -117,16 +117,8 @@ def score_pair(video, reference, settings):
 
 
 def seed_spread(videos):
-    """Mean over pairs of seeds of mean |a - b| (grey) over the pair's mean frame change; NaN for one seed."""
-    values = []
-    for i in range(len(videos)):
-        for j in range(i + 1, len(videos)):
-            a, b = videos[i], videos[j]
-            n = min(len(a.grey), len(b.grey))
-            change = 0.5 * (a.flicker + b.flicker)
-            diff = float(np.mean(np.abs(a.grey[:n] - b.grey[:n])))
-            values.append(diff / change if change > 0 else float("inf") if diff > 0 else 0.0)
-    return float(np.mean(values)) if values else float("nan")
+    """motion.seed_spread of the videos' grey frames."""
+    return motion_mod.seed_spread([v.grey for v in videos])
 
 
 def _mean(rows, key):

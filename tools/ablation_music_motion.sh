@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The music-driven-motion ablation of docs/training.md: arms x seeds at equal CPU time.
+# Each run trains for CPU_SECONDS of process CPU time (train.cpu_seconds, one BLAS thread),
+# two runs side by side (one per core, the same arm pair at a time so both see the same load),
+# then tools/select_snapshot.py picks the snapshot on the selection set and `evaluate` scores it
+# on the held-out set. Data: `make motion-data` (training, selection, held-out metronome sets).
+#   tools/ablation_music_motion.sh [CPU_SECONDS] [SEEDS...]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+CPU=${1:-1200}; shift || true
+SEEDS=${*:-0 1 2}
+PY=.venv/bin/python
+OUT=${OUT:-results/ablation}
+export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
+declare -A ARM=(
+  [previous]="experiments/metronome_shipped.yaml --set data.root=data/motion/clips --set data.frames=36"
+  [music_motion]="experiments/music_motion.yaml"
+)
+run() {  # arm seed
+  local dir=$OUT/$1_s$2
+  $PY -m tgan_music train ${ARM[$1]} --out "$dir" --set seed=$2 --set train.iterations=100000 \
+    --set train.cpu_seconds=$CPU --set train.snapshot_interval=250 --set train.snapshots_kept=100 \
+    --set train.preview_interval=1000 > "$dir.log" 2>&1
+  $PY tools/select_snapshot.py "$dir" --clips data/motion_select/clips --samples 96 --export "$dir/selected" \
+    > "$dir.select.txt" 2>&1
+  $PY -m tgan_music evaluate "$dir/selected" --no-classifier --clips data/motion_heldout/clips --split all \
+    --samples 224 --out "$dir/heldout" > "$dir.heldout.log" 2>&1
+}
+mkdir -p "$OUT"
+for s in $SEEDS; do
+  run previous "$s" & run music_motion "$s" & wait
+done
+$PY tools/aggregate_runs.py "$OUT" --json heldout/evaluation.json
