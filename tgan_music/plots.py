@@ -1,5 +1,5 @@
 """Matplotlib figures written as PNG files (headless Agg backend, atomic writes)."""
-import os
+from tgan_music.atomic import atomic_path
 
 
 def pyplot():
@@ -13,8 +13,9 @@ def pyplot():
 def save_figure(fig, path, dpi=100):
     """Saves ``fig`` to ``path`` through a temporary file (an old PNG survives a failure) and closes it."""
     fig.tight_layout()
-    tmp = path + ".tmp.png"
-    fig.savefig(tmp, dpi=dpi)
-    pyplot().close(fig)
-    os.replace(tmp, path)
+    try:
+        with atomic_path(path) as tmp:
+            fig.savefig(tmp, dpi=dpi)
+    finally:
+        pyplot().close(fig)
     return path

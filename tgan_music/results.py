@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 
+from tgan_music.atomic import write_text
 from tgan_music.config import dump_config
 
 PACKAGES = ("chainer", "numpy", "cupy", "scipy", "librosa", "scikit-video", "soundfile",
@@ -49,12 +50,5 @@ def write_run_info(out_dir, config, extra=None):
         "packages": package_versions(),
     }
     info.update(extra or {})
-    atomic_write_text(os.path.join(out_dir, "run_info.json"), json.dumps(info, indent=2) + "\n")
+    write_text(os.path.join(out_dir, "run_info.json"), json.dumps(info, indent=2) + "\n", unique=True)
     return info
-
-
-def atomic_write_text(path, text):
-    tmp = f"{path}.tmp{os.getpid()}"
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(text)
-    os.replace(tmp, path)

@@ -12,6 +12,7 @@ import tempfile
 
 import numpy as np
 
+from tgan_music.atomic import atomic_path
 from tgan_music.errors import UserError
 
 
@@ -39,7 +40,6 @@ def write_mp4(path, frames, fps, audio=None, sample_rate=None, *, audio_file=Non
     t, h, w, _ = frames.shape
     out_dir = os.path.dirname(os.path.abspath(path))
     os.makedirs(out_dir, exist_ok=True)
-    tmp_mp4 = os.path.join(out_dir, f".{os.path.basename(path)}.{os.getpid()}.tmp.mp4")
     tmp_wav = None
     cmd = ["ffmpeg", "-y", "-loglevel", "error", "-f", "rawvideo", "-pix_fmt", "rgb24",
            "-s", f"{w}x{h}", "-r", str(fps), "-i", "pipe:0"]
@@ -63,17 +63,15 @@ def write_mp4(path, frames, fps, audio=None, sample_rate=None, *, audio_file=Non
             "-pix_fmt", "yuv420p", "-movflags", "+faststart"]
     if audio is not None or audio_file is not None:
         cmd += ["-c:a", "aac", "-b:a", audio_bitrate, "-map", "0:v:0", "-map", "1:a:0"]
-    cmd += [tmp_mp4]
     try:
-        proc = subprocess.run(cmd, input=frames.tobytes(), capture_output=True)
-        if proc.returncode != 0:
-            msg = proc.stderr.decode(errors="replace").strip().splitlines()
-            raise RuntimeError(f"ffmpeg failed writing {path}: {msg[-1] if msg else proc.returncode}")
-        os.replace(tmp_mp4, path)
+        with atomic_path(path, unique=True) as tmp_mp4:
+            proc = subprocess.run(cmd + [tmp_mp4], input=frames.tobytes(), capture_output=True)
+            if proc.returncode != 0:
+                msg = proc.stderr.decode(errors="replace").strip().splitlines()
+                raise RuntimeError(f"ffmpeg failed writing {path}: {msg[-1] if msg else proc.returncode}")
     finally:
-        for p in (tmp_mp4, tmp_wav):
-            if p and os.path.exists(p):
-                os.remove(p)
+        if tmp_wav and os.path.exists(tmp_wav):
+            os.remove(tmp_wav)
     return path
 
 

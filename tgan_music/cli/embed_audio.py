@@ -1,5 +1,6 @@
 """`tgan-music embed-audio AUDIO --out OUT.npy`: the music embedding of one audio file."""
 from tgan_music.arguments import add_device_argument
+from tgan_music.atomic import atomic_path
 
 HELP = "Encode one audio file into a music embedding (.npy)"
 DESCRIPTION = ("Reads any audio (or video) file librosa/ffmpeg can decode, at any rate and channel count, "
@@ -33,8 +34,7 @@ def run(args):
     frames = to_numpy(encoder.encode(audio)).astype(np.float32)
     out = args.out if args.out.endswith(".npy") else args.out + ".npy"
     os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
-    tmp = out[:-4] + ".tmp.npy"
-    np.save(tmp, frames)
-    os.replace(tmp, out)
+    with atomic_path(out) as tmp:
+        np.save(tmp, frames)
     print(f"{out}: {frames.shape[0]} frames x {frames.shape[1]} dims ({audio.shape[0] / encoder.sample_rate:.2f} s "
           f"of audio, encoder {encoder.encoder_id})")

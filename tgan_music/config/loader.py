@@ -5,6 +5,7 @@ import re
 
 import yaml
 
+from tgan_music.atomic import atomic_path
 from tgan_music.config.schema import Component, Field, annotation_types, matches, type_name
 from tgan_music.errors import ConfigError
 from tgan_music.registry import registry
@@ -224,7 +225,5 @@ class Validator:
 
 def dump_config(config, path):
     """Writes a merged config as YAML (atomically)."""
-    tmp = path + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as f:
+    with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8") as f:
         yaml.safe_dump(config, f, sort_keys=False, default_flow_style=None)
-    os.replace(tmp, path)

@@ -14,6 +14,7 @@ import tempfile
 
 import numpy as np
 
+from tgan_music.atomic import atomic_path, write_text
 from tgan_music.data.tempo_curve import mean_tempo, swing_phase, tempo_at, tick_times
 from tgan_music.errors import UserError
 
@@ -361,35 +362,32 @@ def render_video(p, out_dir, name, threads=1):
     try:
         wav = os.path.join(tmpdir, "audio.wav")
         soundfile.write(wav, audio, AUDIO_RATE, subtype="PCM_16")
-        tmp_mp4 = os.path.join(tmpdir, "video.mp4")
-        cmd = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-y",
-               "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{p['width']}x{p['height']}", "-framerate", str(fps),
-               "-i", "pipe:0", "-i", wav, "-map", "0:v", "-map", "1:a",
-               "-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-pix_fmt", "yuv420p", "-g", str(2 * fps),
-               "-threads", str(threads), "-c:a", "aac", "-b:a", "160k", "-ar", str(AUDIO_RATE), "-ac", "2",
-               "-movflags", "+faststart", tmp_mp4]
-        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
-        try:
-            for j in range(frames):
-                t = j / fps
-                sub_t = t + np.array([-0.5, 0.0, 0.5]) * shutter
-                angles = amp * np.sin(swing_phase(p["tempo_knots"], p["phase0"], sub_t))
-                shake = p["shake_px"] * np.sin(2 * np.pi * freqs * t + phases).sum(axis=1) / 3
-                gain = 1 + flicker * np.sin(2 * np.pi * 1.7 * t)
-                noise_at = tuple(rng.integers(0, 32, size=2))
-                wpos = weight_position(tempo_at(p["tempo_knots"], t))
-                proc.stdin.write(scene.frame(angles, float(wpos), shake, gain, noise_at).tobytes())
-            proc.stdin.close()
-        except BrokenPipeError:
-            pass
-        err = proc.stderr.read().decode(errors="replace").strip()
-        if proc.wait() != 0:
-            raise RuntimeError(f"ffmpeg failed writing {mp4}: {err.splitlines()[-1] if err else proc.returncode}")
-        with open(os.path.join(tmpdir, "truth.json"), "w", encoding="utf-8") as f:
-            json.dump(truth, f)
-        # The JSON first, then the video: a video on disk always has its ground truth.
-        os.replace(os.path.join(tmpdir, "truth.json"), js)
-        os.replace(tmp_mp4, mp4)
+        with atomic_path(mp4) as tmp_mp4:
+            cmd = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-y",
+                   "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{p['width']}x{p['height']}", "-framerate", str(fps),
+                   "-i", "pipe:0", "-i", wav, "-map", "0:v", "-map", "1:a",
+                   "-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-pix_fmt", "yuv420p", "-g", str(2 * fps),
+                   "-threads", str(threads), "-c:a", "aac", "-b:a", "160k", "-ar", str(AUDIO_RATE), "-ac", "2",
+                   "-movflags", "+faststart", tmp_mp4]
+            proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+            try:
+                for j in range(frames):
+                    t = j / fps
+                    sub_t = t + np.array([-0.5, 0.0, 0.5]) * shutter
+                    angles = amp * np.sin(swing_phase(p["tempo_knots"], p["phase0"], sub_t))
+                    shake = p["shake_px"] * np.sin(2 * np.pi * freqs * t + phases).sum(axis=1) / 3
+                    gain = 1 + flicker * np.sin(2 * np.pi * 1.7 * t)
+                    noise_at = tuple(rng.integers(0, 32, size=2))
+                    wpos = weight_position(tempo_at(p["tempo_knots"], t))
+                    proc.stdin.write(scene.frame(angles, float(wpos), shake, gain, noise_at).tobytes())
+                proc.stdin.close()
+            except BrokenPipeError:
+                pass
+            err = proc.stderr.read().decode(errors="replace").strip()
+            if proc.wait() != 0:
+                raise RuntimeError(f"ffmpeg failed writing {mp4}: {err.splitlines()[-1] if err else proc.returncode}")
+            # The JSON first, then the video: a video on disk always has its ground truth.
+            write_text(js, json.dumps(truth))
     finally:
         shutil.rmtree(tmpdir, ignore_errors=True)
     return mp4

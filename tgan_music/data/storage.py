@@ -19,10 +19,10 @@ source intact and a re-run skips them.
 """
 import json
 import os
-import shutil
 
 import numpy as np
 
+from tgan_music.atomic import atomic_path, write_json
 from tgan_music.errors import UserError
 
 GEOMETRY_KEYS = ("fps", "frames", "height", "width", "channels", "sample_rate")
@@ -83,10 +83,7 @@ class ClipStore:
         elif geometry is not None:
             os.makedirs(root, exist_ok=True)
             self.geometry = {k: geometry[k] for k in GEOMETRY_KEYS}
-            tmp = meta_path + ".tmp"
-            with open(tmp, "w", encoding="utf-8") as f:
-                json.dump(self.geometry, f, indent=2)
-            os.replace(tmp, meta_path)
+            write_json(meta_path, self.geometry)
         else:
             raise UserError(f"{root}: not a clip set (no dataset.json); make one with "
                             "`tgan-music dataset extract` or `tgan-music dataset metronome`")
@@ -145,13 +142,10 @@ class ClipStore:
             if audio.shape != (n, self.samples) or audio.dtype != np.float32:
                 raise ValueError(f"audio shard {audio.shape} {audio.dtype}, expected {(n, self.samples)} float32")
             final = os.path.join(self.root, "clips", source_key)
-            tmp = final + ".tmp"
-            shutil.rmtree(tmp, ignore_errors=True)
-            os.makedirs(tmp)
-            np.save(os.path.join(tmp, "video.npy"), video)
-            np.save(os.path.join(tmp, "audio.npy"), audio)
-            shutil.rmtree(final, ignore_errors=True)
-            os.replace(tmp, final)
+            with atomic_path(final) as tmp:
+                os.makedirs(tmp)
+                np.save(os.path.join(tmp, "video.npy"), video)
+                np.save(os.path.join(tmp, "audio.npy"), audio)
             manifest = [dict(row, source_key=source_key, source=source, index=i) for i, row in enumerate(rows)]
             _append_jsonl(os.path.join(self.root, "manifest.jsonl"), manifest)
         _append_jsonl(os.path.join(self.root, "sources.jsonl"),

@@ -20,6 +20,7 @@ import os
 
 import numpy as np
 
+from tgan_music.atomic import atomic_path, write_json
 from tgan_music.errors import UserError
 
 EMBEDDINGS = "embeddings"
@@ -62,20 +63,10 @@ def read_manifest(directory):
                         "`tgan-music embed` again") from None
 
 
-def write_json(path, data):
-    tmp = path + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as f:
-        json.dump(data, f, indent=1)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-
-
 def save_clip(directory, clip, array):
     path = clip_file(directory, clip)
-    tmp = path + ".tmp.npy"
-    np.save(tmp, np.ascontiguousarray(array, dtype=np.float32))
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        np.save(tmp, np.ascontiguousarray(array, dtype=np.float32))
 
 
 class EmbeddingCache:
@@ -242,7 +233,7 @@ def embed_dataset(dataset_root, encoder, name, batch_size=8, progress=True, dist
     # The manifest goes first, so a resumed run can check what the existing files were made with.
     if rank == 0:
         write_json(os.path.join(directory, MANIFEST), dict(base, complete=False, clips=len(keys), clip_keys=keys,
-                                                           mean=None, std=None))
+                                                           mean=None, std=None), indent=1, durable=True)
     if dist is not None:
         dist.barrier()   # the manifest is there before any rank writes a clip
     todo = [i for i in range(len(keys)) if not os.path.isfile(clip_file(directory, i)) and i % size == rank]
@@ -276,7 +267,7 @@ def embed_dataset(dataset_root, encoder, name, batch_size=8, progress=True, dist
     final = dict(base, complete=True, clips=len(keys), clip_keys=keys, frames_total=count,
                  mean=mean.tolist(), std=std.tolist(),
                  finished=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"))
-    write_json(os.path.join(directory, MANIFEST), final)
+    write_json(os.path.join(directory, MANIFEST), final, indent=1, durable=True)
     if dist is not None:
         dist.barrier()
     return EmbeddingCache(directory, final)

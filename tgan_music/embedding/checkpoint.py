@@ -13,6 +13,7 @@ import zipfile
 import chainer
 import numpy as np
 
+from tgan_music.atomic import atomic_path
 from tgan_music.embedding.nsynth import BOTTLENECK, WIDTH, NSynthEncoder, layer_names
 from tgan_music.embedding.tensor_bundle import CheckpointError, TensorBundle
 from tgan_music.errors import UserError
@@ -131,6 +132,5 @@ def load_nsynth(path, device=None):
 
 def save_npz(encoder, path):
     """Writes the encoder's weights as a Chainer .npz (atomically)."""
-    tmp = path + ".tmp.npz"
-    chainer.serializers.save_npz(tmp, encoder, compression=False)
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        chainer.serializers.save_npz(tmp, encoder, compression=False)

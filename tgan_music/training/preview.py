@@ -10,6 +10,7 @@ import chainer
 import numpy as np
 from chainer.training import extension
 
+from tgan_music.atomic import atomic_path
 from tgan_music.video import frame_grid, to_uint8_frames, write_mp4
 
 
@@ -38,9 +39,8 @@ def save_png(path, image):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    tmp = path + ".tmp.png"
-    plt.imsave(tmp, image)
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        plt.imsave(tmp, image)
 
 
 class Preview(extension.Extension):

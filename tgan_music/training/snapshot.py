@@ -10,6 +10,7 @@ import re
 import chainer
 from chainer.training import extension
 
+from tgan_music.atomic import atomic_path
 from tgan_music.errors import UserError
 from tgan_music.training.triggers import every_and_last
 
@@ -67,10 +68,8 @@ class Snapshot(extension.Extension):
         if not all_finite(*self.networks):
             raise UserError(f"iteration {it}: the networks hold NaN or inf parameters; not saving them. "
                             f"The last good snapshot is {latest_snapshot(trainer.out) or 'none'}")
-        path = snapshot_path(trainer.out, it)
-        tmp = path + ".tmp.npz"
-        chainer.serializers.save_npz(tmp, trainer, compression=False)  # float weights barely compress
-        os.replace(tmp, path)
+        with atomic_path(snapshot_path(trainer.out, it)) as tmp:   # <snapshot>.tmp.npz until complete
+            chainer.serializers.save_npz(tmp, trainer, compression=False)  # float weights barely compress
         for _, old in list_snapshots(trainer.out)[:-self.keep]:
             os.remove(old)
 

@@ -7,6 +7,7 @@ import chainer
 import numpy as np
 from chainer.training import extensions
 
+from tgan_music.atomic import atomic_path
 from tgan_music.embedding.cache import open_cache
 from tgan_music.errors import UserError
 from tgan_music.training.augment import check_policies
@@ -145,9 +146,8 @@ def save_embedding_statistics(out, dataset):
     if mean is None:
         return None
     path = os.path.join(out, "embedding_stats.npz")
-    tmp = path + ".tmp.npz"
-    np.savez(tmp, mean=np.asarray(mean, np.float32), std=np.asarray(std, np.float32))
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        np.savez(tmp, mean=np.asarray(mean, np.float32), std=np.asarray(std, np.float32))
     return path
 
 
