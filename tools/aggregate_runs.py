@@ -16,21 +16,10 @@ import os
 import re
 import sys
 
-import numpy as np
+from tgan_music.evaluation.selection import interval  # noqa: F401 (one implementation, shared with compare)
 
 KEYS = ("tempo_acc8", "tempo_double", "tempo_half", "bas_fact", "bas_bailando", "phase_error", "flicker",
         "seed_spread")
-
-
-def interval(values):
-    """(mean, half-width of the 95 % t interval) of finite ``values``; (nan, nan) when empty."""
-    v = np.asarray([x for x in values if x is not None and math.isfinite(x)], np.float64)
-    if v.size == 0:
-        return float("nan"), float("nan")
-    if v.size == 1:
-        return float(v[0]), float("nan")
-    from scipy import stats
-    return float(v.mean()), float(stats.t.ppf(0.975, v.size - 1) * v.std(ddof=1) / math.sqrt(v.size))
 
 
 def fmt(mean, half, digits=2):

@@ -6,7 +6,8 @@ so that choosing among snapshots never looks at the test music:
         [--export tgan_music/assets/model]
 
 Evaluates every kept snapshot_iter_*.npz (tempo accuracy within 8 % first, Beat Alignment
-Score as the tie-break), prints a table and, last, the chosen snapshot's path.
+Score as the tie-break: tgan_music.evaluation.selection, which `tgan-music compare` uses too),
+prints a table and, last, the chosen snapshot's path.
 """
 import argparse
 import os
@@ -23,30 +24,26 @@ def main(argv=None):
     parser.add_argument("--export", metavar="DIR", help="also export the chosen snapshot's generator to DIR "
                                                        "(as tools/export_model.py does)")
     args = parser.parse_args(argv)
-    from tgan_music.evaluation.evaluate import evaluate_result
-    from tgan_music.training.snapshot import list_snapshots
+    from tgan_music.evaluation.selection import select_snapshot
+
+    def show(entry):
+        print(f"{entry['snapshot']:32s} {_num(entry['tempo_acc8'], 8, 2)} {_num(entry['chance_tempo_acc8'], 7, 2)} "
+              f"{_num(entry['bas_fact'], 10, 3)} {_num(entry['chance_bas_fact'], 7, 3)}", flush=True)
     try:
-        snapshots = list_snapshots(args.result_dir)
-        if not snapshots:
-            raise UserError(f"{args.result_dir}: no snapshot_iter_*.npz; train first "
-                            "(`tgan-music train CONFIG --out DIR`)")
-        scored = []
         print(f"{'snapshot':32s} tempo±8%  chance  BAS(FACT)  chance")
-        for _, path in snapshots:
-            result = evaluate_result(path, clips=args.clips, split="all", samples=args.samples,
-                                     use_classifier=False, progress=False, write=False)
-            own, other = result["rows"]["generated"], result["rows"]["generated_shuffled"]
-            scored.append(((own["tempo_acc8"], own["bas_fact"]), path))
-            print(f"{os.path.basename(path):32s} {own['tempo_acc8']:8.2f} {other['tempo_acc8']:7.2f} "
-                  f"{own['bas_fact']:10.3f} {other['bas_fact']:7.3f}", flush=True)
+        chosen, _ = select_snapshot(args.result_dir, args.clips, args.samples, log=show)
     except UserError as e:
         sys.exit(f"select_snapshot: {e}")
-    best = max(scored)[1]
+    best = chosen["path"]
     if args.export:
         from tgan_music.generation.model import export_model
         export_model(best, args.export)
         print(f"exported to {args.export}")
     print(f"chosen: {best}")
+
+
+def _num(value, width, digits):
+    return f"{value:{width}.{digits}f}" if value is not None else f"{'-':>{width}s}"
 
 
 if __name__ == "__main__":

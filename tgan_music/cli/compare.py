@@ -4,11 +4,14 @@ from tgan_music.arguments import add_config_arguments, add_device_argument
 HELP = "Train and evaluate several models on the same data; writes docs/RESULTS.md"
 DESCRIPTION = (
     "Trains every run listed under evaluate.compare.runs of the compare YAML (an experiment YAML "
-    "plus overrides each) on the shared clip set, evaluates each (`tgan-music evaluate`), and writes "
-    "the report (evaluate.compare.report, default docs/RESULTS.md) with the real-data upper bound, "
-    "the shuffled-music chance level, plots and the command of every row. Missing pieces (the "
-    "metronome clip set, its librosa embeddings, its tempo classifier) are made first; an "
-    "interrupted compare resumes. See docs/evaluation.md.")
+    "plus overrides each) once per training seed (evaluate.compare.seeds) on the shared clip set, "
+    "for the same CPU time (evaluate.compare.cpu_seconds) or iterations; chooses each run's "
+    "snapshot on the selection clip set, evaluates it on the held-out clip set (and the songs "
+    "benchmark, evaluate.compare.songs), and writes the report (evaluate.compare.report, default "
+    "docs/RESULTS.md): per model the mean and 95 % interval over seeds, the real-data upper bound "
+    "and the shuffled-music chance level, the tempo breakdown, plots, the CPU and budget, and the "
+    "commands of every row. Missing pieces (the metronome clip sets, their embeddings, the tempo "
+    "classifier) are made first; an interrupted compare resumes. See docs/evaluation.md.")
 
 
 def add_arguments(parser):

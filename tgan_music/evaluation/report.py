@@ -6,6 +6,7 @@ import os
 COLUMNS = (
     ("tempo_acc8", "tempo ±8 %", "{:.2f}", True),
     ("tempo_acc4", "tempo ±4 %", "{:.2f}", True),
+    ("tempo_octave", "octave errors", "{:.2f}", False),
     ("bas_fact", "BAS (FACT)", "{:.3f}", True),
     ("bas_bailando", "BAS (Bailando)", "{:.3f}", True),
     ("av_align", "AV-Align", "{:.3f}", True),
@@ -25,10 +26,28 @@ ROW_TITLES = {
 }
 
 
+def _finite(value):
+    return value is not None and not (isinstance(value, float) and not math.isfinite(value))
+
+
 def cell(value, fmt):
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+    """``value`` formatted; a (mean, half-width) pair as "mean ± half" (the mean alone when the
+    half-width is unknown: one seed); "-" when missing."""
+    if isinstance(value, (tuple, list)) and len(value) == 2:
+        mean, half = value
+        if not _finite(mean):
+            return "-"
+        return fmt.format(mean) + (f" ± {fmt.format(half).lstrip('+')}" if _finite(half) else "")
+    if not _finite(value):
         return "-"
     return fmt.format(value)
+
+
+def level(value):
+    """The mean of a value that may be a (mean, half-width) pair; nan when missing."""
+    if isinstance(value, (tuple, list)) and len(value) == 2:
+        value = value[0]
+    return float(value) if _finite(value) else float("nan")
 
 
 def metric_table(named_rows, first_title="row", extra=None, columns=COLUMNS):
@@ -94,16 +113,33 @@ def tempo_breakdown_table(by_tempo):
     return lines + [""]
 
 
-def results_markdown(title, intro, model_rows, real_row, shuffled_row, commands, plots, notes=()):
-    """docs/RESULTS.md: ``model_rows`` [(label, {metric: value})], the real and shuffled rows,
-    ``commands`` {label: reproducing command}, ``plots`` [(caption, relative path)]."""
+def results_markdown(title, intro, model_rows, real_row, shuffled_row, commands, plots, notes=(), *,
+                     sections=(), summary=None, columns=COLUMNS, command_section=False):
+    """docs/RESULTS.md: ``model_rows`` [(label, {metric: value or (mean, 95 % half-width)})], the real
+    and shuffled rows, ``commands`` {label: reproducing command}, ``plots`` [(caption, relative path)].
+
+    ``summary``: a paragraph on what the tables answer (its own section, after the intro);
+    ``sections``: [(heading, [Markdown lines])] after the main table; ``command_section``: the
+    commands go to a Commands section (one code block per row) instead of a table column."""
     named = list(model_rows) + [("real clips (upper bound)", real_row),
                                 ("real clips, shuffled music (chance)", shuffled_row)]
-    command_cells = [f"`{commands.get(label, '')}`" if commands.get(label) else "" for label, _ in named]
-    lines = [f"# {title}", "", *intro, "", metric_table(named, "model", ("reproduce", command_cells)), "",
-             LEGEND, ""]
+    lines = [f"# {title}", "", *intro, ""]
+    if summary is not None:
+        lines += ["## What the tables answer", "", summary, ""]
+    if command_section:
+        lines += [metric_table(named, "model", columns=columns), ""]
+    else:
+        command_cells = [f"`{commands.get(label, '')}`" if commands.get(label) else "" for label, _ in named]
+        lines += [metric_table(named, "model", ("reproduce", command_cells), columns=columns), ""]
+    lines += [LEGEND, ""]
+    for heading, body in sections:
+        lines += [f"## {heading}", "", *body, ""]
     for caption, path in plots:
         lines += [f"![{caption}]({path})", "", f"*{caption}*", ""]
+    if command_section and commands:
+        lines += ["## Commands", ""]
+        for label, command in commands.items():
+            lines += [f"**{label}**:", "", "```sh", command, "```", ""]
     if notes:
         lines += ["## Notes", ""] + [f"- {n}" for n in notes] + [""]
     return "\n".join(lines)
@@ -111,8 +147,9 @@ def results_markdown(title, intro, model_rows, real_row, shuffled_row, commands,
 
 def plot_metrics(path, model_rows, real_row, shuffled_row, keys=("tempo_acc8", "bas_fact", "bas_bailando",
                                                                     "phase_error", "cls_acc", "fd")):
-    """Bar chart per metric (one bar per model) with the real (upper bound) and shuffled (chance)
-    levels as lines; written atomically as PNG."""
+    """Bar chart per metric (one bar per model, with the 95 % interval as an error bar when a
+    value is a (mean, half-width) pair) with the real (upper bound) and shuffled (chance) levels
+    as lines; written atomically as PNG."""
     from tgan_music.plots import pyplot, save_figure
     plt = pyplot()
     titles = {k: t for k, t, _, _ in COLUMNS}
@@ -121,12 +158,14 @@ def plot_metrics(path, model_rows, real_row, shuffled_row, keys=("tempo_acc8", "
     fig, axes = plt.subplots(1, len(keys), figsize=(3.0 * len(keys), 3.4), squeeze=False)
     labels = [label for label, _ in model_rows]
     for ax, key in zip(axes[0], keys):
-        values = [row.get(key, float("nan")) for _, row in model_rows]
-        values = [float("nan") if v is None else v for v in values]
-        ax.bar(range(len(values)), values, color=[f"C{i}" for i in range(len(values))])
-        for level, style, name in ((real_row.get(key), "-", "real"), (shuffled_row.get(key), "--", "chance")):
-            if level is not None and math.isfinite(level):
-                ax.axhline(level, color="k", linestyle=style, linewidth=1, label=name)
+        raw = [row.get(key) for _, row in model_rows]
+        values = [level(v) for v in raw]
+        errors = [v[1] if isinstance(v, (tuple, list)) and len(v) == 2 and _finite(v[1]) else 0.0 for v in raw]
+        ax.bar(range(len(values)), values, color=[f"C{i}" for i in range(len(values))],
+               yerr=errors if any(errors) else None, capsize=3)
+        for value, style, name in ((real_row.get(key), "-", "real"), (shuffled_row.get(key), "--", "chance")):
+            if math.isfinite(level(value)):
+                ax.axhline(level(value), color="k", linestyle=style, linewidth=1, label=name)
         ax.set_title(f"{titles[key]} ({'higher' if better[key] else 'lower'} is better)", fontsize=9)
         ax.set_xticks(range(len(labels)))
         ax.set_xticklabels(labels, rotation=35, ha="right", fontsize=8)
