@@ -442,6 +442,9 @@ def run_compare(compare_path, overrides=(), device=None, progress=True, log=prin
     if not seeds or len(set(seeds)) != len(seeds):
         raise UserError(f"evaluate.compare.seeds {c['seeds']}: list distinct training seeds, e.g. [0, 1, 2]")
     budget_words = budget(config)[1]
+    if c["songs"]:
+        from tgan_music.data.songs import read_song_set
+        read_song_set(c["songs"])   # a missing songs benchmark stops here, before hours of training
     started = time.time()
     specs = run_encoders(runs)
     sets = clip_sets(config)
