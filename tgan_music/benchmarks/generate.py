@@ -68,6 +68,8 @@ def time_generate(song, model, out, device):
 
 
 def run(args):
+    import numpy as np
+
     from tgan_music.device import select_device
     device = select_device(args.device)
     label = "CPU" if device.xp is np else str(device)
