@@ -3,8 +3,10 @@
 1. render a small metronome video set and extract it into clips (data);
 2. embed the clips' music with the offline librosa encoder (embedding);
 3. train the shipped model's config briefly on it (training);
-4. evaluate the shipped model on the demo's clips: rhythm metrics of generated clips vs the
-   real clips (upper bound) and shuffled music (chance) (evaluation);
+4. evaluate the shipped model on held-out metronome clips whose tempi span 40-200 BPM (ten
+   videos, log-spaced tempi, every clip): rhythm metrics of generated clips vs the real clips
+   (upper bound) and shuffled music (chance), by tempo range; and on two rendered songs (the
+   songs benchmark: score's beats, chance, the beat-bar upper bound) (evaluation);
 5. with the shipped model, make a music video for a metronome track whose tempo changes
    halfway, and score its motion against the track's known ticks, per half (generation).
 """
@@ -14,6 +16,7 @@ import time
 
 import numpy as np
 
+from tgan_music.atomic import write_text
 from tgan_music.errors import UserError
 
 SHIPPED_CONFIG = os.path.join(os.path.dirname(os.path.abspath(__file__)), "assets", "model", "config.yaml")
@@ -23,17 +26,33 @@ def _step(log, n, text):
     log(f"\n[{n}/5] {text}")
 
 
-def render_track(out_dir, before_bpm=80.0, after_bpm=132.0, seconds=20.0, seed=11):
-    """A rendered metronome video (with its audio) whose tempo steps from ``before_bpm`` to
-    ``after_bpm`` halfway; returns (mp4 path, ground truth dict)."""
+def render_at_tempo(out_dir, name, knots, seconds, seed, index=0):
+    """A rendered metronome video (scene of ``draw_params(seed, index)``) whose tempo follows
+    ``knots`` ([[time, bpm], ...]); returns (mp4 path, ground truth dict)."""
     from tgan_music.data.metronome import draw_params, read_ground_truth, render_video
     os.makedirs(out_dir, exist_ok=True)
-    p = draw_params(seed, 0, duration=seconds, size=(320, 240))
-    half = seconds / 2
-    p.update(tempo_change="step", tempo_knots=[[0.0, before_bpm], [half, before_bpm], [half, after_bpm],
-                                               [seconds, after_bpm]], accent_every=None)
-    path = render_video(p, out_dir, "tempo_change_track")
+    p = draw_params(seed, index, duration=seconds, size=(320, 240))
+    p.update(tempo_change="none" if len({k[1] for k in knots}) == 1 else "step", tempo_knots=knots,
+             accent_every=None)
+    path = render_video(p, out_dir, name)
     return path, read_ground_truth(path)
+
+
+def render_track(out_dir, before_bpm=80.0, after_bpm=132.0, seconds=20.0, seed=11):
+    """A metronome track whose tempo steps from ``before_bpm`` to ``after_bpm`` halfway."""
+    half = seconds / 2
+    knots = [[0.0, before_bpm], [half, before_bpm], [half, after_bpm], [seconds, after_bpm]]
+    return render_at_tempo(out_dir, "tempo_change_track", knots, seconds, seed)
+
+
+# Held-out tempi of the demo: log-spaced over the range the shipped model was trained on.
+HELDOUT_TEMPI = tuple(float(round(40.0 * (200.0 / 40.0) ** (k / 9), 1)) for k in range(10))
+
+
+def render_heldout(out_dir, seconds=8.0, seed=4242):
+    """One constant-tempo metronome video per tempo of HELDOUT_TEMPI (scenes never trained on)."""
+    return [render_at_tempo(out_dir, f"heldout_{bpm:05.1f}bpm", [[0.0, bpm], [seconds, bpm]], seconds, seed, k)[0]
+            for k, bpm in enumerate(HELDOUT_TEMPI)]
 
 
 def score_music_video(frames, fps, audio, sample_rate, truth, clip_frames, settings=None):
@@ -64,7 +83,7 @@ def score_music_video(frames, fps, audio, sample_rate, truth, clip_frames, setti
     return out
 
 
-def run_demo(out, *, videos=8, seconds=10.0, iterations=40, device=None, log=print):
+def run_demo(out, *, videos=8, seconds=10.0, iterations=40, songs=2, song_seconds=15.0, device=None, log=print):
     """Runs the demo into ``out`` and returns its summary (also written to ``out/summary.json``)."""
     from tgan_music.config import load_config
     from tgan_music.data.extract import ClipGeometry
@@ -87,10 +106,18 @@ def run_demo(out, *, videos=8, seconds=10.0, iterations=40, device=None, log=pri
                                  size=(320, 240))
     data = dict(config["data"])
     report = extract(paths, clips, ClipGeometry.from_config(data), log=log)
-    summary["clips"] = {"dir": clips, "clips": report.get("clips_total", report.get("clips"))}
+    from tgan_music.data.storage import ClipStore
+    summary["clips"] = {"dir": clips, "clips": len(ClipStore(clips))}
+    heldout = os.path.join(out, "heldout_clips")
+    heldout_paths = render_heldout(os.path.join(out, "heldout_videos"))
+    extract(heldout_paths, heldout, ClipGeometry.from_config(data), log=log)
+    summary["heldout_clips"] = {"dir": heldout, "clips": len(ClipStore(heldout)), "tempi_bpm": list(HELDOUT_TEMPI)}
 
-    _step(log, 2, "embedding the clips' music (librosa encoder)")
-    embed_dataset(clips, build_encoder(config["embedding"]["encoder"]), config["embedding"]["encoder"]["name"])
+    encoder = config["embedding"]["encoder"]
+    _step(log, 2, f"embedding the clips' music ({encoder['name']} encoder"
+                  + (f" + {encoder['args']['base']}" if (encoder.get("args") or {}).get("base") else "") + ")")
+    for root in (clips, heldout):
+        embed_dataset(root, build_encoder(encoder), encoder["name"])
 
     _step(log, 3, f"training the shipped model's config for {iterations} iterations")
     from tgan_music.training.trainer import train
@@ -104,15 +131,23 @@ def run_demo(out, *, videos=8, seconds=10.0, iterations=40, device=None, log=pri
     summary["training"] = {"dir": train_dir, "loss_plot": os.path.join(train_dir, "loss.png"),
                            "preview": os.path.join(train_dir, "preview")}
 
-    _step(log, 4, "evaluating the shipped model on the demo's held-out clips (rhythm metrics)")
+    _step(log, 4, f"evaluating the shipped model on {summary['heldout_clips']['clips']} held-out clips at "
+                  f"{HELDOUT_TEMPI[0]:g}-{HELDOUT_TEMPI[-1]:g} BPM and on {songs} rendered songs")
     from tgan_music.evaluation.evaluate import evaluate_result
     from tgan_music.evaluation.report import evaluation_markdown
-    result = evaluate_result(SHIPPED_MODEL, clips=clips, split="test", samples=16, use_classifier=False,
-                             device=device, write=False)
+    result = evaluate_result(SHIPPED_MODEL, clips=heldout, split="all", samples=summary["heldout_clips"]["clips"],
+                             use_classifier=False, device=device, write=False)
     eval_md = os.path.join(out, "evaluation.md")
-    with open(eval_md, "w", encoding="utf-8") as f:
-        f.write(evaluation_markdown(result))
-    summary["evaluation"] = {"markdown": eval_md, "rows": result.get("rows")}
+    write_text(eval_md, evaluation_markdown(result))
+    summary["evaluation"] = {"markdown": eval_md, "rows": result.get("rows"), "by_tempo": result.get("by_tempo")}
+    from tgan_music.data.songs import render_song_set
+    from tgan_music.evaluation.songs import evaluate_songs
+    songs_dir = os.path.join(out, "songs")
+    render_song_set(songs_dir, songs=songs, seed=5, duration=song_seconds, workers=1, progress=False)
+    song_result = evaluate_songs(None, songs_dir, seeds=2, duration=song_seconds, device=device, progress=False,
+                                 out=os.path.join(out, "songs_evaluation"))
+    summary["songs"] = {"dir": songs_dir, "markdown": os.path.join(out, "songs_evaluation", "songs_evaluation.md"),
+                        "rows": song_result.get("rows")}
 
     _step(log, 5, "making a music video for a metronome track that changes tempo halfway (80 -> 132 BPM)")
     from tgan_music.audio import load_audio
@@ -129,8 +164,7 @@ def run_demo(out, *, videos=8, seconds=10.0, iterations=40, device=None, log=pri
     summary["music_video"] = {"video": video_path, "contact_sheet": rep["contact_sheet"], "track": track,
                               "rhythm_vs_track_ticks": rhythm, "seams": rep["seams"]}
     summary["seconds"] = round(time.time() - t0, 1)
-    with open(os.path.join(out, "summary.json"), "w", encoding="utf-8") as f:
-        json.dump(summary, f, indent=2, default=float)
+    write_text(os.path.join(out, "summary.json"), json.dumps(summary, indent=2, default=float))
     return summary
 
 
@@ -146,9 +180,13 @@ def print_summary(summary, log=print):
     rows = summary["evaluation"].get("rows") or {}
     keys = ("tempo_acc8", "bas_fact", "bas_bailando", "phase_error")
     if rows:
-        log("  shipped model on held-out demo clips (" + ", ".join(keys) + "):")
+        log("  shipped model on held-out clips at 40-200 BPM (" + ", ".join(keys) + "):")
         for name, row in rows.items():
             log(f"    {name:<20} " + "  ".join(_fmt(row.get(k)) for k in keys))
+    if summary.get("songs"):
+        log(f"songs:          {summary['songs']['markdown']}")
+        for name, row in (summary["songs"].get("rows") or {}).items():
+            log(f"    {name:<20} " + "  ".join(_fmt(row.get(k)) for k in keys[:3]))
     mv = summary["music_video"]
     log(f"music video:    {mv['video']}  (contact sheet: {mv['contact_sheet']})")
     log(f"  track:        {mv['track']} (80 BPM, then 132 BPM from the middle)")
