@@ -2,8 +2,10 @@
 (rendered apart from both the training set and the held-out set that the final figures use),
 so that choosing among snapshots never looks at the test music:
 
-    .venv/bin/python tools/select_snapshot.py results/shipped --clips data/shipped_select/clips \
-        [--export tgan_music/assets/model]
+    .venv/bin/python tools/select_snapshot.py results/shipped [results/shipped_s1 ...] \
+        --clips data/shipped_select/clips [--export tgan_music/assets/model]
+
+With several training runs (seeds), the best snapshot of all of them is chosen.
 
 Evaluates every kept snapshot_iter_*.npz (tempo accuracy within 8 % first, Beat Alignment
 Score as the tie-break: tgan_music.evaluation.selection, which `tgan-music compare` uses too),
@@ -18,20 +20,24 @@ from tgan_music.errors import UserError
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("result_dir")
+    parser.add_argument("result_dirs", nargs="+", metavar="RESULT_DIR")
     parser.add_argument("--clips", required=True, help="selection clip set (embedded like the training set)")
     parser.add_argument("--samples", type=int, default=96)
     parser.add_argument("--export", metavar="DIR", help="also export the chosen snapshot's generator to DIR "
                                                        "(as tools/export_model.py does)")
     args = parser.parse_args(argv)
-    from tgan_music.evaluation.selection import select_snapshot
+    from tgan_music.evaluation.selection import choose, score_snapshots
 
     def show(entry):
-        print(f"{entry['snapshot']:32s} {_num(entry['tempo_acc8'], 8, 2)} {_num(entry['chance_tempo_acc8'], 7, 2)} "
+        name = os.path.join(os.path.basename(os.path.dirname(entry["path"])), entry["snapshot"])
+        print(f"{name:44s} {_num(entry['tempo_acc8'], 8, 2)} {_num(entry['chance_tempo_acc8'], 7, 2)} "
               f"{_num(entry['bas_fact'], 10, 3)} {_num(entry['chance_bas_fact'], 7, 3)}", flush=True)
     try:
-        print(f"{'snapshot':32s} tempo±8%  chance  BAS(FACT)  chance")
-        chosen, _ = select_snapshot(args.result_dir, args.clips, args.samples, log=show)
+        print(f"{'snapshot':44s} tempo±8%  chance  BAS(FACT)  chance")
+        scored = []
+        for result_dir in args.result_dirs:
+            scored += score_snapshots(result_dir, args.clips, args.samples, log=show)
+        chosen = choose(scored)
     except UserError as e:
         sys.exit(f"select_snapshot: {e}")
     best = chosen["path"]
