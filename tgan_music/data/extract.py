@@ -229,8 +229,15 @@ def extract(sources, out_dir, geometry, allow_silent=False, progress=True, log=p
     """Extracts every source into the clip set ``out_dir``; returns a summary dict.
 
     Sources already extracted are skipped; a bad source logs one line, is recorded in
-    sources.jsonl with its reason, and is tried again by the next run."""
+    sources.jsonl with its reason, and is tried again by the next run. Holds the lock of
+    ``out_dir`` (a second writer is refused with a line naming this process)."""
     geometry.stride_steps()
+    from tgan_music.locking import directory_lock
+    with directory_lock(out_dir, "extracting clips"):
+        return _extract_locked(sources, out_dir, geometry, allow_silent, progress, log)
+
+
+def _extract_locked(sources, out_dir, geometry, allow_silent, progress, log):
     store = ClipStore(out_dir, geometry.as_store_geometry())
     from tqdm import tqdm
     summary = {"ok": 0, "skipped": 0, "failed": 0, "clips": 0, "problems": []}

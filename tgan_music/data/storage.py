@@ -15,15 +15,18 @@ the source), ``tempo_bpm`` and ``phase`` (when known, else null).
 
 Shards are written to a temporary directory and renamed into place; the manifest
 and source log are appended after that, so an interrupted run leaves every finished
-source intact and a re-run skips them.
+source intact and a re-run skips them. The sources row is the commit point: manifest rows
+of a source without one are ignored, a re-done source counts once, and a torn last line
+(a kill or a full disk mid-append) is ignored on reading and cut off before the next append.
+Writers hold the clip set's lock (tgan_music.locking).
 """
 import json
 import os
 
 import numpy as np
 
-from tgan_music.atomic import atomic_path, write_json
-from tgan_music.errors import UserError
+from tgan_music.atomic import atomic_path, test_pause, write_json
+from tgan_music.errors import UserError, as_user_error
 
 GEOMETRY_KEYS = ("fps", "frames", "height", "width", "channels", "sample_rate")
 
@@ -38,31 +41,107 @@ def clip_samples(geometry):
     return int(round(samples))
 
 
-def _append_jsonl(path, rows):
-    with open(path, "a", encoding="utf-8") as f:
-        for row in rows:
-            f.write(json.dumps(row) + "\n")
+def repair_jsonl(path):
+    """Cuts a torn last line (a write cut short by a kill or a full disk) off ``path``, so the
+    next append starts on a line of its own; returns the bytes removed."""
+    if not os.path.exists(path):
+        return 0
+    with open(path, "rb+") as f:
+        size = f.seek(0, os.SEEK_END)
+        if size == 0:
+            return 0
+        f.seek(size - 1)
+        if f.read(1) == b"\n":
+            return 0
+        # Find the end of the last complete line.
+        pos, keep = size, 0
+        while pos > 0:
+            step = min(65536, pos)
+            pos -= step
+            f.seek(pos)
+            chunk = f.read(step)
+            i = chunk.rfind(b"\n")
+            if i >= 0:
+                keep = pos + i + 1
+                break
+        f.truncate(keep)
         f.flush()
         os.fsync(f.fileno())
+        return size - keep
+
+
+def _append_jsonl(path, rows):
+    """Appends ``rows`` as whole lines; a failed append (a full disk) is cut back off."""
+    repair_jsonl(path)
+    size = os.path.getsize(path) if os.path.exists(path) else 0
+    data = "".join(json.dumps(row) + "\n" for row in rows).encode("utf-8")
+    try:
+        with open(path, "ab") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+    except BaseException as e:
+        try:
+            with open(path, "rb+") as f:
+                f.truncate(size)
+        except OSError:
+            pass   # the next append repairs the torn line
+        converted = as_user_error(e, path, written=len(data), formats=False) if isinstance(e, Exception) else None
+        if converted is None:
+            raise
+        raise converted from None
 
 
 def _read_jsonl(path):
+    """The rows of ``path``; a torn last line (no newline: a write cut short) is ignored."""
     rows = []
     if os.path.exists(path):
-        with open(path, encoding="utf-8") as f:
-            for n, line in enumerate(f, 1):
-                line = line.strip()
-                if not line:
-                    continue
-                try:
-                    rows.append(json.loads(line))
-                except json.JSONDecodeError:
-                    # A torn last line from a killed run: the shard it described is re-done.
-                    if n == sum(1 for _ in open(path, encoding="utf-8")):
-                        break
-                    raise UserError(f"{path}: line {n} is not valid JSON; the clip set is damaged, "
-                                    "re-run the extraction into a new directory") from None
+        with open(path, "rb") as f:
+            data = f.read()
+        lines = data.split(b"\n")
+        torn = lines.pop()   # after the last newline: b"" for a whole file, else a torn line
+        for n, line in enumerate(lines, 1):
+            line = line.strip()
+            if not line:
+                continue
+            try:
+                rows.append(json.loads(line))
+            except (json.JSONDecodeError, UnicodeDecodeError):
+                raise UserError(f"{path}: line {n} is not valid JSON; the clip set is damaged, "
+                                "re-run the extraction into a new directory") from None
+        if torn.strip():
+            try:
+                rows.append(json.loads(torn))   # a complete row that only lacks its newline
+            except (json.JSONDecodeError, UnicodeDecodeError):
+                pass   # a torn line from a killed run: the source it described is re-done
     return rows
+
+
+def committed_rows(sources, manifest):
+    """(sources by key, manifest rows in clip order) from the two logs.
+
+    ``sources.jsonl`` is the commit point: a source counts once its row is there (the last row
+    of a key wins), and its clips are the manifest rows of its last write (the last row of each
+    ``index`` below its ``clips``), in the order the sources were committed. Manifest rows of a
+    source appended by a run killed before its sources row (and appended again by the re-run)
+    therefore count once."""
+    by_key, order = {}, {}
+    for n, s in enumerate(sources):
+        by_key[s["source_key"]] = s
+        if s.get("status") == "ok":
+            order[s["source_key"]] = n
+    done = {k: s for k, s in by_key.items() if s.get("status") == "ok"}
+    latest = {}
+    for row in manifest:
+        key = row.get("source_key")
+        limit = done.get(key, {}).get("clips")
+        if key in done and 0 <= row.get("index", -1) and (limit is None or row["index"] < int(limit)):
+            latest.setdefault(key, {})[row["index"]] = row
+    rows = []
+    for key in sorted(done, key=order.get):
+        mine = latest.get(key, {})
+        rows += [mine[i] for i in sorted(mine)]
+    return by_key, rows
 
 
 class ClipStore:
@@ -93,11 +172,10 @@ class ClipStore:
 
     # -- reading ---------------------------------------------------------
     def reload(self):
-        sources = _read_jsonl(os.path.join(self.root, "sources.jsonl"))
-        self.sources = {s["source_key"]: s for s in sources}
-        done = {k for k, s in self.sources.items() if s["status"] == "ok"}
-        # Rows of a source whose shard never got renamed into place are ignored.
-        self.rows = [r for r in _read_jsonl(os.path.join(self.root, "manifest.jsonl")) if r["source_key"] in done]
+        # Rows of a source whose shard never got renamed into place, or whose sources row was
+        # never written (a kill between the two appends), are ignored; duplicates count once.
+        self.sources, self.rows = committed_rows(_read_jsonl(os.path.join(self.root, "sources.jsonl")),
+                                                 _read_jsonl(os.path.join(self.root, "manifest.jsonl")))
         for i, row in enumerate(self.rows):
             row["clip"] = i
 
@@ -148,6 +226,8 @@ class ClipStore:
                 np.save(os.path.join(tmp, "audio.npy"), audio)
             manifest = [dict(row, source_key=source_key, source=source, index=i) for i, row in enumerate(rows)]
             _append_jsonl(os.path.join(self.root, "manifest.jsonl"), manifest)
+            test_pause("clipset-commit")   # a kill here: the source is re-done by the next run
+        # The commit point: the source counts from this row on.
         _append_jsonl(os.path.join(self.root, "sources.jsonl"),
                       [{"source_key": source_key, "source": source, "status": status,
                         "reason": reason, "clips": n if status == "ok" else 0}])
