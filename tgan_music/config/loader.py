@@ -193,6 +193,10 @@ class Validator:
             self.fail(dotted, f"key '{dotted}' must be {spec.describe()}, got {type_name(type(value))} {value!r}")
         if spec.choices and value not in spec.choices:
             self.fail(dotted, f"key '{dotted}' is {value!r}; allowed: {', '.join(repr(c) for c in spec.choices)}")
+        if spec.minimum is not None and isinstance(value, (int, float)) and value < spec.minimum:
+            what = "positive" if spec.minimum == 1 else f"at least {spec.minimum}"
+            off = " (0 = off)" if spec.minimum == 0 and "0 = off" in spec.doc else ""
+            self.fail(dotted, f"key '{dotted}' is {value!r}; it must be {what}{off}")
 
     def check_component(self, dotted, value, spec):
         if not isinstance(value, dict) or "name" not in value:

@@ -8,11 +8,12 @@ import typing
 class Field:
     """A typed leaf. ``types`` is a type or tuple of types; int is accepted where float is."""
 
-    def __init__(self, types, default, choices=None, doc=""):
+    def __init__(self, types, default, choices=None, doc="", minimum=None):
         self.types = types if isinstance(types, tuple) else (types,)
         self.default = default
         self.choices = choices
         self.doc = doc
+        self.minimum = minimum   # the smallest value allowed (numbers), None = any
 
     def describe(self):
         names = [type_name(t) for t in self.types]

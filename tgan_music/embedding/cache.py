@@ -65,8 +65,26 @@ def read_manifest(directory):
 
 def save_clip(directory, clip, array):
     path = clip_file(directory, clip)
-    with atomic_path(path) as tmp:
+    with atomic_path(path, unique=True) as tmp:
         np.save(tmp, np.ascontiguousarray(array, dtype=np.float32))
+
+
+def load_clip(directory, clip, dims, frames=None):
+    """float32 (frames, dims) of one cached clip; UserError naming the file when it is
+    unreadable or has another shape than the cache's."""
+    path = clip_file(directory, clip)
+    try:
+        array = np.load(path)
+    except Exception as e:
+        if not isinstance(e, (OSError, ValueError, EOFError)) and type(e).__name__ != "BadZipFile":
+            raise
+        raise UserError(f"{path}: cannot read cached embedding ({type(e).__name__}: {e}); delete it and run "
+                        "`tgan-music embed` again to redo that clip") from None
+    want = f"({frames if frames else 'frames'}, {dims})"
+    if array.ndim != 2 or array.shape[1] != dims or (frames and array.shape[0] != frames):
+        raise UserError(f"{path}: embedding of shape {tuple(array.shape)}, expected {want} like the rest of "
+                        "the cache; delete it and run `tgan-music embed` again to redo that clip")
+    return array
 
 
 class EmbeddingCache:
@@ -94,12 +112,13 @@ class EmbeddingCache:
         clip = int(clip)
         if not 0 <= clip < self._len:
             raise IndexError(f"clip {clip} out of range (cache of {self._len} clips)")
-        path = clip_file(self.directory, clip)
-        try:
-            return np.load(path)
-        except (OSError, ValueError) as e:
-            raise UserError(f"{path}: cannot read cached embedding ({e}); delete it and run "
-                            f"`tgan-music embed` again to redo that clip") from None
+        return load_clip(self.directory, clip, self.dims, self.frames)
+
+    @property
+    def frames(self):
+        """Embedding frames per clip (every clip has the same), or None when the manifest does not say."""
+        total, clips = self.manifest.get("frames_total"), self._len
+        return total // clips if total and clips and total % clips == 0 else None
 
     def normalized(self, clip):
         """``(cache[clip] - mean) / std`` (constant dimensions left unscaled)."""
@@ -152,6 +171,10 @@ def open_cache(dataset_root, encoder_spec, dims=None):
     when it is missing or incomplete, or when several NSynth caches exist and the spec does
     not name the checkpoint. ``dims``: the config's ``embedding.dims``, checked when given."""
     from tgan_music.data.storage import ClipStore
+    if not os.path.isdir(dataset_root):
+        raise UserError(f"data.root {dataset_root}: no such directory; point data.root at a clip set "
+                        "(made by `tgan-music dataset extract VIDEOS --out DIR` or `tgan-music dataset "
+                        "metronome --out VIDEOS --clips DIR`), e.g. --set data.root=DIR")
     name, args = _spec_parts(encoder_spec)
     directory = find_cache_directory(dataset_root, encoder_spec)
     command = embed_command(dataset_root, name, args.get("checkpoint"), args.get("base"))
@@ -207,6 +230,17 @@ def embed_dataset(dataset_root, encoder, name, batch_size=8, progress=True, dist
     ``dist`` (tgan_music.training.distributed.Distributed, under mpiexec): rank r encodes the
     clips i with i % size == r; rank 0 alone writes the manifests, after a barrier."""
     rank, size = (dist.rank, dist.size) if dist is not None else (0, 1)
+    if rank != 0 or not os.path.isdir(dataset_root):
+        return _embed_dataset(dataset_root, encoder, name, batch_size, progress, dist)
+    from tgan_music.locking import directory_lock
+    # One writer per clip set (rank 0 holds it for every rank): a second embed, or an
+    # extraction into the same clip set, is refused with a line naming this process.
+    with directory_lock(dataset_root, "embedding clips"):
+        return _embed_dataset(dataset_root, encoder, name, batch_size, progress, dist)
+
+
+def _embed_dataset(dataset_root, encoder, name, batch_size, progress, dist):
+    rank, size = (dist.rank, dist.size) if dist is not None else (0, 1)
     from tqdm import tqdm
 
     from tgan_music.audio import resample
@@ -233,7 +267,8 @@ def embed_dataset(dataset_root, encoder, name, batch_size=8, progress=True, dist
     # The manifest goes first, so a resumed run can check what the existing files were made with.
     if rank == 0:
         write_json(os.path.join(directory, MANIFEST), dict(base, complete=False, clips=len(keys), clip_keys=keys,
-                                                           mean=None, std=None), indent=1, durable=True)
+                                                           mean=None, std=None), indent=1, durable=True,
+                   unique=True)
     if dist is not None:
         dist.barrier()   # the manifest is there before any rank writes a clip
     todo = [i for i in range(len(keys)) if not os.path.isfile(clip_file(directory, i)) and i % size == rank]
@@ -258,7 +293,7 @@ def embed_dataset(dataset_root, encoder, name, batch_size=8, progress=True, dist
     squares = np.zeros(encoder.dims)
     count = 0
     for i in range(len(keys)):
-        x = np.load(clip_file(directory, i)).astype(np.float64)
+        x = load_clip(directory, i, encoder.dims).astype(np.float64)
         total += x.sum(axis=0)
         squares += (x * x).sum(axis=0)
         count += x.shape[0]
@@ -267,7 +302,7 @@ def embed_dataset(dataset_root, encoder, name, batch_size=8, progress=True, dist
     final = dict(base, complete=True, clips=len(keys), clip_keys=keys, frames_total=count,
                  mean=mean.tolist(), std=std.tolist(),
                  finished=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"))
-    write_json(os.path.join(directory, MANIFEST), final, indent=1, durable=True)
+    write_json(os.path.join(directory, MANIFEST), final, indent=1, durable=True, unique=True)
     if dist is not None:
         dist.barrier()
     return EmbeddingCache(directory, final)

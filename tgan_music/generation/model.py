@@ -61,6 +61,14 @@ def _resolve(model):
     raise UserError(f"--model {model}: no such file or directory; pass a training result directory or a snapshot")
 
 
+def _older_snapshot(snapshot):
+    """The newest snapshot beside ``snapshot`` other than it (None when there is none)."""
+    from tgan_music.training.snapshot import list_snapshots
+    others = [p for _, p in list_snapshots(os.path.dirname(os.path.abspath(snapshot)))
+              if os.path.abspath(p) != os.path.abspath(snapshot)]
+    return others[-1] if others else None
+
+
 def load_generator(model=None, device=None, require_stats=True):
     """The TrainedGenerator of ``model`` (None = the shipped model) on ``device``.
 
@@ -85,7 +93,15 @@ def load_generator(model=None, device=None, require_stats=True):
         prefix = next((p for p in ("updater/model:gen_ema/", "updater/model:gen/")
                        if any(k.startswith(p) for k in keys)), "")
         chainer.serializers.load_npz(snapshot, gen, path=prefix)
-    except (KeyError, ValueError, OSError) as e:
+    except Exception as e:
+        from tgan_music.errors import as_user_error
+        damaged = as_user_error(e, snapshot, "reading")
+        if damaged is not None and not isinstance(e, UserError):
+            older = _older_snapshot(snapshot)
+            hint = f"; pass --model {older} (the previous snapshot)" if older else ""
+            raise UserError(f"{damaged}{hint}") from None
+        if not isinstance(e, (KeyError, ValueError, OSError)):
+            raise
         raise UserError(f"{snapshot}: does not hold the generator of {config_path} "
                         f"({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}); "
                         "pass the result directory it was trained in") from None
@@ -113,15 +129,21 @@ def export_model(result_dir, out_dir):
     model = load_generator(result_dir)
     result_dir = model.result_dir
     os.makedirs(out_dir, exist_ok=True)
-    tmp = os.path.join(out_dir, GENERATOR_FILE + ".tmp.npz")
-    chainer.serializers.save_npz(tmp, model.gen, compression=True)
-    os.replace(tmp, os.path.join(out_dir, GENERATOR_FILE))
+    import io
+
+    from tgan_music.atomic import atomic_path, write_text
+    buffer = io.BytesIO()
+    chainer.serializers.save_npz(buffer, model.gen, compression=True)
+    with atomic_path(os.path.join(out_dir, GENERATOR_FILE), durable=True, unique=True) as tmp:
+        with open(tmp, "wb") as f:
+            f.write(buffer.getbuffer())
     for name in MODEL_FILES:
         src = os.path.join(result_dir, name)
         if os.path.isfile(src):
-            shutil.copyfile(src, os.path.join(out_dir, name))
-    with open(os.path.join(out_dir, "SOURCE.txt"), "w", encoding="utf-8") as f:
-        f.write(f"generator weights of {os.path.basename(model.snapshot)}\n")
+            with atomic_path(os.path.join(out_dir, name), unique=True) as tmp:
+                shutil.copyfile(src, tmp)
+    write_text(os.path.join(out_dir, "SOURCE.txt"), f"generator weights of {os.path.basename(model.snapshot)}\n",
+               unique=True)
     return out_dir, model.snapshot
 
 

@@ -2,29 +2,31 @@
 from tgan_music.config.schema import Component, Field
 
 SCHEMA = {
-    "batchsize": Field(int, 32),
-    "iterations": Field(int, 100000),
+    "batchsize": Field(int, 32, minimum=1),
+    "iterations": Field(int, 100000, minimum=1),
     "cpu_seconds": Field(float, 0.0, doc="also stop once training has used this much process CPU time "
-                                          "(all threads; 0 = no limit): ablations at equal CPU time"),
+                                          "(all threads; 0 = no limit): ablations at equal CPU time", minimum=0),
     "optimizer": Field(str, "rmsprop", choices=("rmsprop", "adam")),
     "lr": Field(float, 5e-5),
     "beta1": Field(float, 0.5, doc="Adam's beta1 (optimizer adam only)"),
     "dis_lr_scale": Field(float, 1.0, doc="the discriminator's learning rate is lr times this "
                                           "(two time-scale updates; < 1 slows a D that overpowers G)"),
     "loss": Component("loss", "conditional_logistic", doc="wgan (TGAN), conditional_logistic (the seed), hinge"),
-    "svc_freq": Field(int, 5, doc="singular value clipping every N iterations (0 = off)"),
-    "log_interval": Field(int, 10),
-    "snapshot_interval": Field(int, 1000),
-    "snapshots_kept": Field(int, 2, doc="snapshots kept on disk (the newest ones)"),
-    "preview_interval": Field(int, 1000, doc="write a preview mp4 + PNG strip every N iterations (0 = off)"),
-    "preview_clips": Field(int, 2, doc="music clips in a preview (played one after the other)"),
-    "preview_samples": Field(int, 3, doc="generated samples per music clip in a preview (next to the real clip)"),
+    "svc_freq": Field(int, 5, doc="singular value clipping every N iterations (0 = off)", minimum=0),
+    "log_interval": Field(int, 10, minimum=1),
+    "snapshot_interval": Field(int, 1000, minimum=1),
+    "snapshots_kept": Field(int, 2, doc="snapshots kept on disk (the newest ones)", minimum=1),
+    "preview_interval": Field(int, 1000, minimum=0,
+                              doc="write a preview mp4 + PNG strip every N iterations (0 = off)"),
+    "preview_clips": Field(int, 2, doc="music clips in a preview (played one after the other)", minimum=1),
+    "preview_samples": Field(int, 3, minimum=1,
+                             doc="generated samples per music clip in a preview (next to the real clip)"),
     "metrics": Field(list, [], doc="evaluation metrics run during training: a list of {name, args} "
                                    "of registry('metric')"),
     "multi_node_bn": Field(bool, True, doc="under MPI (--communicator): batch normalization over the global "
                                            "batch of all processes, so N processes train like 1; false = "
                                            "each process normalizes its own slice"),
-    "metrics_interval": Field(int, 0, doc="run train.metrics every N iterations (0 = only at the end)"),
+    "metrics_interval": Field(int, 0, doc="run train.metrics every N iterations (0 = only at the end)", minimum=0),
     "augment": Field(list, [], doc="DiffAugment inside D for real and fake clips, one draw per clip: any of "
                                    "color, translation, cutout ([] = off)"),
     "shift_mismatch": Field(bool, False, doc="D also scores real clips with their own music moved by a fraction "
