@@ -20,7 +20,7 @@ import os
 
 import numpy as np
 
-from tgan_music.atomic import atomic_path, write_json
+from tgan_music.atomic import atomic_path, test_pause, write_json
 from tgan_music.errors import UserError
 
 EMBEDDINGS = "embeddings"
@@ -302,6 +302,7 @@ def _embed_dataset(dataset_root, encoder, name, batch_size, progress, dist):
     final = dict(base, complete=True, clips=len(keys), clip_keys=keys, frames_total=count,
                  mean=mean.tolist(), std=std.tolist(),
                  finished=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"))
+    test_pause("embed-commit")   # every clip written, the manifest not yet complete
     write_json(os.path.join(directory, MANIFEST), final, indent=1, durable=True, unique=True)
     if dist is not None:
         dist.barrier()
