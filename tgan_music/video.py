@@ -4,6 +4,7 @@
 given audio (AAC) so that both streams start at t = 0: frame k is shown at
 k / fps and audio sample n plays at n / sample_rate.
 """
+import errno
 import json
 import os
 import shutil
@@ -13,7 +14,7 @@ import tempfile
 import numpy as np
 
 from tgan_music.atomic import atomic_path
-from tgan_music.errors import UserError
+from tgan_music.errors import UserError, is_disk_full
 
 
 def require_ffmpeg():
@@ -66,9 +67,17 @@ def write_mp4(path, frames, fps, audio=None, sample_rate=None, *, audio_file=Non
     try:
         with atomic_path(path, unique=True) as tmp_mp4:
             proc = subprocess.run(cmd + [tmp_mp4], input=frames.tobytes(), capture_output=True)
+            msg = proc.stderr.decode(errors="replace").strip().splitlines()
+            if proc.returncode == -25:   # SIGXFSZ: ffmpeg went past the file-size limit (ulimit -f)
+                raise OSError(errno.EFBIG, "File too large", tmp_mp4)   # atomic_path names `path`
+            if proc.returncode != 0 and any(is_disk_full(OSError(line)) for line in msg):
+                raise OSError(errno.ENOSPC, "No space left on device", tmp_mp4)
             if proc.returncode != 0:
-                msg = proc.stderr.decode(errors="replace").strip().splitlines()
                 raise RuntimeError(f"ffmpeg failed writing {path}: {msg[-1] if msg else proc.returncode}")
+            # Only a file ffprobe can read (with its moov atom) is renamed to ``path``.
+            if run_ffprobe(tmp_mp4)[0] is None:
+                raise UserError(f"ffmpeg wrote an unreadable {path} ({run_ffprobe(tmp_mp4)[1]}); nothing was "
+                                "left there; check the free space and run the command again")
     finally:
         if tmp_wav and os.path.exists(tmp_wav):
             os.remove(tmp_wav)

@@ -4,11 +4,11 @@ Timing: output frame k (at the model's fps) is shown at k / fps seconds after ``
 and was generated from the window whose music covers that instant (see windows.py).
 The song's own audio, cut to [start, start + duration), is muxed in from t = 0.
 """
-import json
 import os
 
 import numpy as np
 
+from tgan_music.atomic import write_json
 from tgan_music.errors import UserError
 from tgan_music.generation.frames import change_fps, contact_sheet, seam_report
 from tgan_music.generation.windows import WindowPlan
@@ -155,18 +155,27 @@ def generate_music_video(audio_path, out, *, model=None, start=0.0, duration=Non
         seams = seam_report(video, plan.hop, plan.overlap)
         native = video
         video = change_fps(video, model_fps, fps, fps_method)
-        write_mp4(path, video, fps, audio_file=(audio_path, start, seconds), scale=scale)
         sheet = os.path.splitext(path)[0] + "_sheet.png"
-        contact_sheet(native, sheet, model_fps, label=f"{os.path.basename(audio_path)} from {start:.1f} s, "
-                      f"seed {seed + v}")
+        report_path = os.path.splitext(path)[0] + ".json"
         report = {"video": path, "contact_sheet": sheet, "audio": audio_path, "start": start,
                   "seconds": seconds, "fps": fps, "fps_method": fps_method if fps != model_fps else "native",
                   "model_fps": model_fps, "scale": scale, "frames": int(len(video)), "windows": plan.count,
                   "window_overlap_frames": plan.overlap, "seed": seed + v, "model": trained.snapshot,
                   "conditioning": trained.conditioning, "seams": seams,
                   "rhythm": rhythm_report(native, model_fps, music, settings, seconds)}
-        with open(os.path.splitext(path)[0] + ".json", "w", encoding="utf-8") as f:
-            json.dump(report, f, indent=2)
+        # Each file through a temporary beside it and a rename (never a part of one at its path);
+        # when one of the three fails (a full disk) the others of this video are removed too.
+        written = []
+        try:
+            written.append(write_mp4(path, video, fps, audio_file=(audio_path, start, seconds), scale=scale))
+            written.append(contact_sheet(native, sheet, model_fps, label=f"{os.path.basename(audio_path)} "
+                                         f"from {start:.1f} s, seed {seed + v}") or sheet)
+            written.append(write_json(report_path, report))
+        except BaseException:
+            for done in written:
+                if os.path.isfile(done):
+                    os.remove(done)
+            raise
         if return_frames:
             report = dict(report, native_frames=native)
         reports.append(report)
