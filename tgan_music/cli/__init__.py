@@ -53,13 +53,26 @@ def main(argv=None):
             traceback.print_exc()
         print(f"tgan-music {args.command}: error: {e}", file=sys.stderr)
         return 2
+    except (OSError, EOFError) as e:   # a full disk or a denied permission nobody named: still one line
+        from tgan_music.errors import as_user_error
+        converted = as_user_error(e, getattr(e, "filename", None) or "a file", formats=False)
+        if converted is None:
+            return _unexpected(args, e)
+        if args.verbose:
+            traceback.print_exc()
+        print(f"tgan-music {args.command}: error: {converted}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print(f"tgan-music {args.command}: interrupted", file=sys.stderr)
         return 130
     except Exception as e:  # an unexpected failure: one line unless --verbose
-        if args.verbose:
-            traceback.print_exc()
-        first = str(e).splitlines()[0] if str(e) else ""
-        print(f"tgan-music {args.command}: error: {type(e).__name__}: {first} "
-              "(run with --verbose for the traceback)", file=sys.stderr)
-        return 1
+        return _unexpected(args, e)
+
+
+def _unexpected(args, e):
+    if args.verbose:
+        traceback.print_exc()
+    first = str(e).splitlines()[0] if str(e) else ""
+    print(f"tgan-music {args.command}: error: {type(e).__name__}: {first} "
+          "(run with --verbose for the traceback)", file=sys.stderr)
+    return 1
