@@ -171,3 +171,26 @@ def test_resume_with_another_seed_is_refused(trained, capsys):   # also noticed
     changed = check_resumed_config(load_config(path, ["train.iterations=8"]), out)
     assert changed == ["train.iterations 4 -> 8"]
     assert "train.iterations 4 -> 8" in capsys.readouterr().err
+
+
+def test_kill_at_the_snapshot_commit_point_leaves_only_a_temporary(write_config, tmp_path):
+    path = write_config(conditioning="none", head="score", iterations=4)
+    out = str(tmp_path / "killed")
+    env = dict(os.environ, TGAN_MUSIC_TEST_PAUSE="snapshot-commit")
+    proc = subprocess.Popen([sys.executable, "-m", "tgan_music", "train", path, "--out", out],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        deadline = time.time() + 120
+        line = ""
+        while time.time() < deadline and "paused at snapshot-commit" not in line:
+            line = proc.stderr.readline()
+            assert line or proc.poll() is None
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    temporaries = [f for f in os.listdir(out) if f.startswith("snapshot_iter_00000002.npz.tmp")]
+    assert temporaries == [f"snapshot_iter_00000002.npz.tmp{proc.pid}.npz"]   # unique per process
+    assert not list_snapshots(out)
+    result = train(load_config(path), out, quiet=True)
+    assert result["resumed_from"] is None and result["iteration"] == 4
+    assert not [f for f in os.listdir(out) if ".tmp" in f]
