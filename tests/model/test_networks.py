@@ -163,3 +163,19 @@ def test_music_temporal_generator_needs_per_frame_music():
         Generator(16, 8, 12, 3, "global", 3, temporal="music", z_dims=6, z1_dims=5, image_widths=[16, 8, 4])
     with pytest.raises(ConfigError, match="temporal"):
         Generator(16, 8, 12, 3, "per_frame", 3, temporal="gru", z_dims=6, z1_dims=5, image_widths=[16, 8, 4])
+
+
+def test_discriminator_music_input_reads_the_music_frame_by_frame():
+    d = Discriminator(16, 16, 16, 3, "per_frame", 3, head="projection", music_input=4, **TINY_D)
+    x = np.random.RandomState(0).uniform(-1, 1, (2, 3, 16, 16, 16)).astype(np.float32)
+    m = music(2, 48)
+    with chainer.using_config("train", False):
+        s = d(x, m).array
+        assert s.shape == (2,)
+        # The same music moved in time changes the score: D sees when things happen.
+        assert np.abs(d(x, np.roll(m, 12, axis=1)).array - s).max() > 1e-5
+        assert d.c0.W.shape[1] == 3 + 4
+    with pytest.raises(ValueError, match="music_input"):
+        d.features(x)
+    # Unconditional D ignores the option (no music to read).
+    assert Discriminator(16, 16, 16, 3, "none", 3, head="score", music_input=4, **TINY_D).music_input == 0

@@ -167,7 +167,8 @@ def test_recipe_options_train_and_g_ema_is_what_generation_loads(write_config, c
     from tgan_music.generation.model import load_generator
     path = write_config(conditioning="per_frame")
     overrides = ["train.ema=0.9", "train.shift_mismatch=true", "train.augment=[color, translation, cutout]",
-                 "model.generator.args.temporal=music", "model.generator.args.temporal_args={width: 8}"]
+                 "model.generator.args.temporal=music", "model.generator.args.temporal_args={width: 8}",
+                 "model.discriminator.args.music_input=4"]
     out = str(tmp_path / "recipe")
     result = train(load_config(path, overrides), out, embeddings=clipset[1], quiet=True)
     log = read_log(out)

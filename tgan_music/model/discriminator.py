@@ -37,7 +37,7 @@ class Discriminator(chainer.Chain):
     def __init__(self, frames, height, width, channels, conditioning="none", music_dims=16, *,
                  head: str = "dot", per_step: bool = False, feature_dims: int = 128,
                  widths: list = (64, 128, 256, 512), music_steps: int | None = None,
-                 init_scale: float | None = 0.01, batch_norm: bool = True):
+                 init_scale: float | None = 0.01, batch_norm: bool = True, music_input: int = 0):
         super().__init__()
         if head not in HEADS:
             raise ConfigError(f"model.discriminator.args.head {head!r}; allowed: {', '.join(HEADS)}")
@@ -63,7 +63,14 @@ class Discriminator(chainer.Chain):
         kernel = (1 if per_step else size[0], size[1], size[2])
         out_dims = 1 if head == "score" else feature_dims
         w = initializer(init_scale)
-        chans = [channels] + list(widths)
+        # music_input k > 0: the music, resampled to the clip's frames and projected to k values per
+        # frame, joins the video as k more input channels (constant over each frame), so the first
+        # 3-D convolutions see motion and music side by side, frame by frame: D can then tell a clip
+        # whose motion is a fraction of a beat off its music, which a projection of whole-clip
+        # features (phi(x) . V m) hardly can.
+        self.music_input = int(music_input) if conditional else 0
+        self.frames = frames
+        chans = [channels + self.music_input] + list(widths)
         self.n_conv = len(widths)
         self.batch_norm = batch_norm
         with self.init_scope():
@@ -77,10 +84,22 @@ class Discriminator(chainer.Chain):
                 self.embed = L.Linear(music_in, feature_dims, nobias=True, initialW=w)   # V
             if head == "projection":
                 self.psi = L.Linear(feature_dims, 1, initialW=w)
+            if self.music_input:
+                self.music_in = L.Linear(music_dims, self.music_input)
 
-    def features(self, x):
-        """phi: (N, K, S) with S = 1, or the remaining time steps when per_step."""
+    def features(self, x, m=None):
+        """phi: (N, K, S) with S = 1, or the remaining time steps when per_step; ``m`` (the music)
+        is needed only with ``music_input``."""
         h = x
+        if self.music_input:
+            if m is None:
+                raise ValueError("a discriminator with music_input needs the music embedding")
+            n, _, t, hh, ww = x.shape
+            frames = resample_time(chainer.as_array(m), t).astype(x.dtype)                  # (N, T, D)
+            k = F.reshape(self.music_in(frames.reshape(n * t, -1)), (n, t, self.music_input))
+            k = F.broadcast_to(F.reshape(F.transpose(k, (0, 2, 1)), (n, self.music_input, t, 1, 1)),
+                               (n, self.music_input, t, hh, ww))
+            h = F.concat((x, k), axis=1)
         for i in range(self.n_conv):
             h = self[f"c{i}"](h)
             if i > 0 and self.batch_norm:
@@ -100,7 +119,7 @@ class Discriminator(chainer.Chain):
         return F.expand_dims(v, 2)
 
     def forward(self, x, m=None):
-        return self.score(self.features(x), m)
+        return self.score(self.features(x, m), m)
 
     def score(self, phi, m=None):
         """Scores (N,) of features ``phi`` (N, K, S) with music ``m``; real videos are scored

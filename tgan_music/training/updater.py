@@ -119,14 +119,24 @@ class GANUpdater(chainer.training.updaters.StandardUpdater):
         # One augmentation draw per clip for each D pass (DiffAugment); none when train.augment is [].
         aug = (lambda x: augment(x, self.augment, self.aug_rng)) if self.augment else (lambda x: x)
 
-        # Discriminator step (the fake is detached; real features are shared by all music draws).
-        phi_real = self.dis.features(aug(x_real))
+        # Discriminator step (the fake is detached). Real features are shared by all music draws,
+        # unless D reads the music at its input (music_input): then each draw is a pass of its own.
+        x_aug = aug(x_real)
+        phi_real = self.dis.features(x_aug, m)
         d_real = self.dis.score(phi_real, m)
-        d_mis = self.dis.score(phi_real, mis) if self.conditional else None
+
+        def real_with(music, rows=None):
+            x = x_aug if rows is None else x_aug[rows]
+            phi = phi_real if rows is None else phi_real[rows]
+            if getattr(self.dis, "music_input", 0):
+                phi = self.dis.features(x, music)
+            return self.dis.score(phi, music)
+
+        d_mis = real_with(mis) if self.conditional else None
         d_shift = None
         if shifted is not None and shift_ok.any():
             keep = np.flatnonzero(shift_ok)
-            d_shift = self.dis.score(phi_real[keep], shifted[keep])
+            d_shift = real_with(shifted[keep], keep)
         d_fake = self.dis(aug(x_fake.array), m)
         loss_dis, _ = self.loss(d_real, d_fake, d_mis, d_shift)
         dis_value, = self.mean_over_ranks([float(loss_dis.array)])
