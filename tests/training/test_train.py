@@ -202,3 +202,17 @@ def test_cpu_seconds_stops_early_with_a_final_snapshot_and_resumes(write_config,
     again = train(load_config(path, ["train.iterations=1000", "train.snapshot_interval=500",
                                      "train.cpu_seconds=1.0"]), out, embeddings=clipset[1], quiet=True)
     assert again["resumed_from"] and stopped < again["iteration"] < 1000
+
+
+def test_spectral_norm_with_hinge_and_lazy_r1_train(write_config, clipset, tmp_path):
+    path = write_config(conditioning="per_frame")
+    out = str(tmp_path / "sn_r1")
+    config = load_config(path, ["model.discriminator.args.spectral_norm=true", "train.svc_freq=0",
+                                "train.loss={name: hinge}", "train.r1_gamma=1.0", "train.r1_interval=2"])
+    result = train(config, out, embeddings=clipset[1], quiet=True)
+    hooks = [h for link in result["dis"].links() for h in link.local_link_hooks.values()]
+    assert hooks and all(type(h).__name__ == "SpectralNormalization" for h in hooks)
+    log = read_log(out)
+    r1 = [r["dis/r1"] for r in log if "dis/r1" in r]
+    assert r1 and all(np.isfinite(v) and v > 0 for v in r1)       # iterations 0 and 2 of 3
+    assert all(np.isfinite(r["dis/loss"]) for r in log)

@@ -16,6 +16,7 @@ the mean over steps of the per-step score, so the head can judge *when* things h
 import chainer
 import chainer.functions as F
 import chainer.links as L
+from chainer.link_hooks import SpectralNormalization
 
 from tgan_music.errors import ConfigError
 from tgan_music.model import links as KL
@@ -37,7 +38,8 @@ class Discriminator(chainer.Chain):
     def __init__(self, frames, height, width, channels, conditioning="none", music_dims=16, *,
                  head: str = "dot", per_step: bool = False, feature_dims: int = 128,
                  widths: list = (64, 128, 256, 512), music_steps: int | None = None,
-                 init_scale: float | None = 0.01, batch_norm: bool = True, music_input: int = 0):
+                 init_scale: float | None = 0.01, batch_norm: bool = True, music_input: int = 0,
+                 spectral_norm: bool = False):
         super().__init__()
         if head not in HEADS:
             raise ConfigError(f"model.discriminator.args.head {head!r}; allowed: {', '.join(HEADS)}")
@@ -86,6 +88,12 @@ class Discriminator(chainer.Chain):
                 self.psi = L.Linear(feature_dims, 1, initialW=w)
             if self.music_input:
                 self.music_in = L.Linear(music_dims, self.music_input)
+        if spectral_norm:
+            # Miyato et al.: every weight divided by its largest singular value (one power iteration a
+            # step, Chainer's link hook), an alternative to SVC (set train.svc_freq=0), usually with hinge.
+            for link in self.links():
+                if isinstance(link, (L.ConvolutionND, L.Linear)):
+                    link.add_hook(SpectralNormalization())
 
     def features(self, x, m=None):
         """phi: (N, K, S) with S = 1, or the remaining time steps when per_step; ``m`` (the music)

@@ -32,6 +32,9 @@ SCHEMA = {
     "shift_mismatch": Field(bool, False, doc="D also scores real clips with their own music moved by a fraction "
                                              "of a beat (same source, another start) as a mismatch (loss arg c / "
                                              "shift_weight)"),
+    "r1_gamma": Field(float, 0.0, doc="lazy R1 (Mescheder et al.): gamma/2 E |grad_x D(real)|^2 added to D's loss "
+                                      "every r1_interval D steps, scaled by the interval (0 = off)"),
+    "r1_interval": Field(int, 16, doc="D steps between R1 penalties (StyleGAN2's lazy regularisation)"),
     "ema": Field(float, 0.0, doc="G_ema: moving average of G's weights with this decay per iteration (0 = off); "
                                  "previews, metrics, export and generate use it"),
     "cpu_kernels": Field(str, "native", choices=("native", "chainer"),

@@ -94,7 +94,8 @@ def build_trainer(config, out, device, *, embeddings=None, dataset=None, quiet=F
     updater = GANUpdater(iterator, gen_opt, dis_opt, loss, conditional=conditional, device=device,
                          dataset=dataset, svc_freq=t["svc_freq"], seed=config["seed"], dist=dist,
                          multi_node_bn=multi_node_bn, augment=t["augment"], shift_mismatch=t["shift_mismatch"],
-                         gen_ema=gen_ema, ema_beta=t["ema"], cpu_seconds=t["cpu_seconds"])
+                         gen_ema=gen_ema, ema_beta=t["ema"], cpu_seconds=t["cpu_seconds"],
+                         r1_gamma=t["r1_gamma"], r1_interval=t["r1_interval"])
     total = t["iterations"]
     trainer = chainer.training.Trainer(updater, StopTrigger(total), out=out)
     # What is shown and scored: G_ema when there is one (stylegan2-ada), else G.

@@ -3,6 +3,7 @@ import math
 import time
 
 import chainer
+import chainer.functions as F
 import numpy as np
 from chainer.dataset import concat_examples
 
@@ -29,7 +30,7 @@ class GANUpdater(chainer.training.updaters.StandardUpdater):
 
     def __init__(self, iterator, gen_optimizer, dis_optimizer, loss, *, conditional, device,
                  dataset, svc_freq=0, seed=0, dist=None, multi_node_bn=False, augment=(),
-                 shift_mismatch=False, gen_ema=None, ema_beta=0.0, cpu_seconds=0.0):
+                 shift_mismatch=False, gen_ema=None, ema_beta=0.0, cpu_seconds=0.0, r1_gamma=0.0, r1_interval=16):
         super().__init__(iterator, {"gen": gen_optimizer, "dis": dis_optimizer},
                          converter=concat_examples, device=device)
         self.gen = gen_optimizer.target
@@ -40,6 +41,7 @@ class GANUpdater(chainer.training.updaters.StandardUpdater):
         self.shift_mismatch = bool(shift_mismatch) and conditional and hasattr(dataset, "shifted_embedding")
         # G_ema: the moving average of G's weights that previews, metrics, export and generate use.
         self.gen_ema, self.ema_beta = gen_ema, float(ema_beta)
+        self.r1_gamma, self.r1_interval = float(r1_gamma), max(1, int(r1_interval))
         # Process CPU time spent in updates (all threads), for train.cpu_seconds; in snapshots.
         self.cpu_limit, self.cpu_seconds = float(cpu_seconds), 0.0
         self.loss = loss
@@ -84,6 +86,15 @@ class GANUpdater(chainer.training.updaters.StandardUpdater):
         """(music moved by a fraction of a beat, rows that have it) for this rank's examples."""
         drawn, ok = self.dataset.shifted_embedding(global_indices, self.rng)
         return self.device.send(self.local(drawn)), self.local(ok)
+
+    def r1_penalty(self, x_real, m):
+        """Lazy R1: r1_interval * gamma / 2 * E |grad_x D(x_real, m)|^2, with double backprop."""
+        x = chainer.Variable(chainer.as_array(x_real))
+        d = self.dis(x, m)
+        grad, = chainer.grad([F.sum(d)], [x], enable_double_backprop=True)
+        penalty = F.mean(F.sum(F.reshape(grad * grad, (grad.shape[0], -1)), axis=1))
+        chainer.report({"dis/r1": float(penalty.array)})
+        return 0.5 * self.r1_gamma * self.r1_interval * penalty
 
     def update_ema(self):
         """ema = beta ema + (1 - beta) G for the weights; BN's running statistics are copied."""
@@ -139,6 +150,8 @@ class GANUpdater(chainer.training.updaters.StandardUpdater):
             d_shift = real_with(shifted[keep], keep)
         d_fake = self.dis(aug(x_fake.array), m)
         loss_dis, _ = self.loss(d_real, d_fake, d_mis, d_shift)
+        if self.r1_gamma and self.iteration % self.r1_interval == 0:
+            loss_dis = loss_dis + self.r1_penalty(x_aug, m)
         dis_value, = self.mean_over_ranks([float(loss_dis.array)])
         self.check(dis_value, "discriminator")
         self.dis.cleargrads()
