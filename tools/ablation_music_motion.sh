@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The music-driven-motion ablation of docs/training.md: arms x seeds at equal CPU time.
 # Each run trains for CPU_SECONDS of process CPU time (train.cpu_seconds, one BLAS thread),
-# two runs side by side (one per core, the same arm pair at a time so both see the same load),
+# the arms of one seed side by side (so they see the same load),
 # then tools/select_snapshot.py picks the snapshot on the selection set and `evaluate` scores it
 # on the held-out set. Data: `make motion-data` (training, selection, held-out metronome sets).
 #   tools/ablation_music_motion.sh [CPU_SECONDS] [SEEDS...]
+#   ARMS="previous music_input" tools/ablation_music_motion.sh 1200 2    # some arms only
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CPU=${1:-1200}; shift || true
@@ -14,8 +15,10 @@ OUT=${OUT:-results/ablation}
 export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
 declare -A ARM=(
   [previous]="experiments/metronome_shipped.yaml --set data.root=data/motion/clips --set data.frames=36"
-  [music_motion]="experiments/music_motion.yaml"
+  [music_motion]="experiments/music_motion.yaml --set model.discriminator.args.music_input=0"
+  [music_input]="experiments/music_motion.yaml"
 )
+ARMS=${ARMS:-previous music_motion music_input}
 run() {  # arm seed
   local dir=$OUT/$1_s$2
   $PY -m tgan_music train ${ARM[$1]} --out "$dir" --set seed=$2 --set train.iterations=100000 \
@@ -28,6 +31,7 @@ run() {  # arm seed
 }
 mkdir -p "$OUT"
 for s in $SEEDS; do
-  run previous "$s" & run music_motion "$s" & wait
+  for arm in $ARMS; do run "$arm" "$s" & done
+  wait
 done
 $PY tools/aggregate_runs.py "$OUT" --json heldout/evaluation.json

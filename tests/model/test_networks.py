@@ -174,7 +174,7 @@ def test_discriminator_music_input_reads_the_music_frame_by_frame():
         assert s.shape == (2,)
         # The same music moved in time changes the score: D sees when things happen.
         assert np.abs(d(x, np.roll(m, 12, axis=1)).array - s).max() > 1e-5
-        assert d.c0.W.shape[1] == 3 + 4
+        assert d.c0.W.shape[1] == 3 and d.c1.W.shape[1] == 4 + 4
     with pytest.raises(ValueError, match="music_input"):
         d.features(x)
     # Unconditional D ignores the option (no music to read).

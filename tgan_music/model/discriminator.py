@@ -65,19 +65,21 @@ class Discriminator(chainer.Chain):
         kernel = (1 if per_step else size[0], size[1], size[2])
         out_dims = 1 if head == "score" else feature_dims
         w = initializer(init_scale)
-        # music_input k > 0: the music, resampled to the clip's frames and projected to k values per
-        # frame, joins the video as k more input channels (constant over each frame), so the first
-        # 3-D convolutions see motion and music side by side, frame by frame: D can then tell a clip
-        # whose motion is a fraction of a beat off its music, which a projection of whole-clip
-        # features (phi(x) . V m) hardly can.
+        # music_input k > 0: the music, resampled to the first convolution's time steps and projected
+        # to k values per step, joins its output as k more channels (constant over each frame), so
+        # the next 3-D convolutions see motion and music side by side, step by step: D can then tell
+        # a clip whose motion is a fraction of a beat off its music, which a projection of whole-clip
+        # features (phi(x) . V m) hardly can. After the first convolution rather than at the input:
+        # that convolution, D's costliest, then runs once for all music draws of a real clip.
         self.music_input = int(music_input) if conditional else 0
         self.frames = frames
-        chans = [channels + self.music_input] + list(widths)
+        chans = [channels] + list(widths)
         self.n_conv = len(widths)
         self.batch_norm = batch_norm
         with self.init_scope():
             for i in range(self.n_conv):
-                setattr(self, f"c{i}", KL.ConvolutionND(3, chans[i], chans[i + 1], 4, 2, 1, initialW=w))
+                c_in = chans[i] + (self.music_input if i == 1 else 0)
+                setattr(self, f"c{i}", KL.ConvolutionND(3, c_in, chans[i + 1], 4, 2, 1, initialW=w))
                 if i > 0 and batch_norm:
                     setattr(self, f"bn{i}", L.BatchNormalization(chans[i + 1], use_beta=False))
             self.c_out = KL.ConvolutionND(3, chans[-1], out_dims, kernel, 1, 0, initialW=w)
@@ -95,26 +97,34 @@ class Discriminator(chainer.Chain):
                 if isinstance(link, (L.ConvolutionND, L.Linear)):
                     link.add_hook(SpectralNormalization())
 
-    def features(self, x, m=None):
-        """phi: (N, K, S) with S = 1, or the remaining time steps when per_step; ``m`` (the music)
-        is needed only with ``music_input``."""
-        h = x
+    def stem(self, x):
+        """The first convolution and its activation: the part of D that never reads the music, so
+        one pass serves every music draw of the same clips."""
+        return F.leaky_relu(self.c0(x), 0.2)
+
+    def trunk(self, h, m=None):
+        """phi from the stem's output ``h``; with ``music_input`` the music joins ``h`` first."""
         if self.music_input:
             if m is None:
                 raise ValueError("a discriminator with music_input needs the music embedding")
-            n, _, t, hh, ww = x.shape
-            frames = resample_time(chainer.as_array(m), t).astype(x.dtype)                  # (N, T, D)
+            n, _, t, hh, ww = h.shape
+            frames = resample_time(chainer.as_array(m), t).astype(h.dtype)                  # (N, T', D)
             k = F.reshape(self.music_in(frames.reshape(n * t, -1)), (n, t, self.music_input))
             k = F.broadcast_to(F.reshape(F.transpose(k, (0, 2, 1)), (n, self.music_input, t, 1, 1)),
                                (n, self.music_input, t, hh, ww))
-            h = F.concat((x, k), axis=1)
-        for i in range(self.n_conv):
+            h = F.concat((h, k), axis=1)
+        for i in range(1, self.n_conv):
             h = self[f"c{i}"](h)
-            if i > 0 and self.batch_norm:
+            if self.batch_norm:
                 h = self[f"bn{i}"](h)
             h = F.leaky_relu(h, 0.2)
         h = self.c_out(h)                                        # (N, K, S, 1, 1)
         return F.reshape(h, h.shape[:3])
+
+    def features(self, x, m=None):
+        """phi: (N, K, S) with S = 1, or the remaining time steps when per_step; ``m`` (the music)
+        is needed only with ``music_input``."""
+        return self.trunk(self.stem(x), m)
 
     def music(self, m, n):
         """V m: (N, K, S) matching the features' layout."""

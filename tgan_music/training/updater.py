@@ -133,15 +133,14 @@ class GANUpdater(chainer.training.updaters.StandardUpdater):
         # Discriminator step (the fake is detached). Real features are shared by all music draws,
         # unless D reads the music at its input (music_input): then each draw is a pass of its own.
         x_aug = aug(x_real)
-        phi_real = self.dis.features(x_aug, m)
+        stem_real = self.dis.stem(x_aug)
+        phi_real = self.dis.trunk(stem_real, m)
         d_real = self.dis.score(phi_real, m)
 
         def real_with(music, rows=None):
-            x = x_aug if rows is None else x_aug[rows]
-            phi = phi_real if rows is None else phi_real[rows]
-            if getattr(self.dis, "music_input", 0):
-                phi = self.dis.features(x, music)
-            return self.dis.score(phi, music)
+            if getattr(self.dis, "music_input", 0):   # the stem, which does not read the music, is shared
+                return self.dis.score(self.dis.trunk(stem_real if rows is None else stem_real[rows], music), music)
+            return self.dis.score(phi_real if rows is None else phi_real[rows], music)
 
         d_mis = real_with(mis) if self.conditional else None
         d_shift = None
