@@ -1,6 +1,6 @@
 """`tgan-music evaluate RESULT_DIR`, `tgan-music evaluate MODEL --songs DIR` and
 `tgan-music evaluate --train-classifier CLIPSET`."""
-from tgan_music.cli.common import add_device_argument
+from tgan_music.arguments import add_device_argument
 
 HELP = "Evaluate a training result (rhythm metrics, tempo classifier); train the tempo classifier"
 DESCRIPTION = (

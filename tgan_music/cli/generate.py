@@ -1,5 +1,5 @@
 """`tgan-music generate AUDIO --model MODEL --out OUT.mp4`."""
-from tgan_music.cli.common import add_device_argument
+from tgan_music.arguments import add_device_argument
 
 HELP = "Make a music video from an audio file"
 DESCRIPTION = ("Make a music video from any song (wav, mp3, flac, ogg, m4a; mono or stereo; any rate): "

@@ -5,4 +5,3 @@ known ticks), tempo (a signal's dominant tempo, tempo agreement), rhythm (BAS, A
 phase error), scoring (a clip set's metrics and their shuffled-audio chance level), selection
 (the snapshot chosen on a selection clip set; the 95 % t interval over seeds), compare.
 """
-from tgan_music.evaluation import scoring  # noqa: F401  (registers metric "rhythm")

@@ -18,11 +18,11 @@ Metrics: the rhythm metrics (scoring.py, docs/metrics.md); from the tempo classi
 import json
 import math
 import os
-import re
 
 import numpy as np
 
 from tgan_music.errors import UserError
+from tgan_music.training.snapshot import snapshot_iteration
 
 RHYTHM_KEYS = ("bas_fact", "bas_bailando", "av_align", "tempo_acc4", "tempo_acc8", "tempo_double",
                "tempo_half", "tempo_other", "phase_error", "phase_consistency")
@@ -32,11 +32,6 @@ JSON_NAME, MARKDOWN_NAME = "evaluation.json", "evaluation.md"
 
 
 # -- the model --------------------------------------------------------------------------
-def snapshot_iteration(path):
-    match = re.search(r"snapshot_iter_(\d+)", os.path.basename(path))
-    return int(match.group(1)) if match else None
-
-
 def load_model(result_dir, device):
     """(generator, config, snapshot, embedding mean, std, model directory) of a training result
     directory or one of its snapshots.

@@ -15,9 +15,6 @@ from tgan_music.evaluation import motion as motion_mod
 from tgan_music.evaluation import rhythm, tempo
 from tgan_music.registry import registry
 
-# Metrics where higher is better; phase_error is the one where lower is better.
-HIGHER_IS_BETTER = {"phase_error": False}
-
 
 @dataclass
 class VideoRhythm:

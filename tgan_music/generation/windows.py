@@ -26,9 +26,6 @@ class WindowPlan:
         self.count = max(1, math.ceil(max(self.total_frames - overlap, 1) / self.hop))
         self.clip_samples = int(round(frames / fps * sample_rate))
 
-    def frame_starts(self):
-        return [w * self.hop for w in range(self.count)]
-
     def sample_start(self, w):
         return int(round(w * self.hop / self.fps * self.sample_rate))
 
