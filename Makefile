@@ -34,8 +34,9 @@ motion-data: venv
 		$(PY) -m tgan_music embed data/$$name/clips --encoder librosa; \
 	done
 
-# The ablation of docs/training.md: previous recipe vs music-driven motion, 3 seeds each at
-# 1,200 CPU seconds per run (about 80 minutes on 2 cores); tools/aggregate_runs.py prints the table.
+# The ablation of docs/training.md: the previous recipe, the music-driven recipe without and with
+# D's music_input, 3 seeds each at 1,200 CPU seconds per run (about 2 hours on 2 cores);
+# tools/aggregate_runs.py prints the table.
 ablation: motion-data
 	tools/ablation_music_motion.sh 1200 0 1 2
 
