@@ -100,6 +100,10 @@ class ClipDataset(chainer.dataset.DatasetMixin):
         self.clips = np.asarray(clips, dtype=np.int64)
         # Source of every clip of the set, for drawing mismatched music from other videos.
         self._all_sources = np.asarray([r["source_key"] for r in rows])
+        # ... and the clips of every source, for music moved in time against the same video.
+        self._source_clips = {}
+        for clip, source in enumerate(self._all_sources):
+            self._source_clips.setdefault(source, []).append(clip)
         self._mean, self._std = self._statistics() if embeddings is not None and self.normalize else (None, None)
 
     # -- statistics ------------------------------------------------------
@@ -201,7 +205,7 @@ class ClipDataset(chainer.dataset.DatasetMixin):
         out = np.full(len(indices), -1, np.int64)
         for n, i in enumerate(np.asarray(indices).reshape(-1)):
             clip = int(self.clips[int(i)])
-            same = self._by_source().get(self._all_sources[clip], ())
+            same = self._source_clips.get(self._all_sources[clip], ())
             others = [c for c in same if c != clip]
             tempo = rows[clip].get("tempo_bpm")
             if tempo:
@@ -211,13 +215,6 @@ class ClipDataset(chainer.dataset.DatasetMixin):
             if others:
                 out[n] = others[rng.randint(len(others))]
         return out
-
-    def _by_source(self):
-        if getattr(self, "_source_clips", None) is None:
-            self._source_clips = {}
-            for clip, source in enumerate(self._all_sources):
-                self._source_clips.setdefault(source, []).append(clip)
-        return self._source_clips
 
     def shifted_embedding(self, indices, rng):
         """(embeddings (n, ...), ok (n,) bool) of ``shifted_clips``; rows without one are zeros."""
