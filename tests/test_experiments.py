@@ -56,7 +56,8 @@ def test_network_shapes(path):
 
 def two_iterations(path, tmp_path):
     config = load_config(path, ["train.batchsize=2", "train.iterations=2", "train.log_interval=1",
-                                "train.snapshot_interval=2", "train.preview_interval=0"])
+                                "train.snapshot_interval=2", "train.preview_interval=0",
+                                "train.sync_iterations=2", "train.sync_batchsize=2"])
     dataset = SyntheticClips(toy_geometry(config), n=4, dims=config["embedding"]["dims"])
     result = train(config, str(tmp_path / "run"), dataset=dataset, quiet=True)
     assert result["iteration"] == 2

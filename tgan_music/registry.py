@@ -17,6 +17,7 @@ COMPONENT_MODULES = {
     "temporal": ("tgan_music.model.generator",),
     "generator": ("tgan_music.model.generator",),
     "discriminator": ("tgan_music.model.discriminator",),
+    "sync": ("tgan_music.model.sync",),
     "loss": ("tgan_music.training.losses",),
     "metric": ("tgan_music.evaluation.scoring",),
 }

@@ -17,6 +17,7 @@ declare -A ARM=(
   [previous]="experiments/metronome_shipped.yaml --set data.root=data/motion/clips --set data.frames=36"
   [music_motion]="experiments/music_motion.yaml --set model.discriminator.args.music_input=0"
   [music_input]="experiments/music_motion.yaml"
+  [music_sync]="experiments/music_sync.yaml"
 )
 ARMS=${ARMS:-previous music_motion music_input}
 run() {  # arm seed

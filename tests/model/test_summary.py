@@ -27,3 +27,14 @@ def test_describe_command_prints_counts_and_shapes(capsys):
     for text in ("temporal generator: 825,444 parameters", "image generator: 3,622,691 parameters",
                  "discriminator (tgan): 11,032,385 parameters", "/temporal/dc4", "100x16", "32x64x64"):
         assert text in out
+
+
+def test_describe_shows_the_sync_expert_when_the_recipe_uses_it(capsys):
+    sync = "experiments/music_sync.yaml"
+    s = summarize(load_config(sync))
+    expert = s["sync expert"]
+    assert expert["output"] == (1,)
+    assert expert["params"] == sum(r[3] for r in expert["layers"])
+    assert "sync expert" not in summarize(load_config(sync, ["train.sync_weight=0"]))
+    assert main(["describe", sync]) == 0
+    assert f"sync expert (expert): {expert['params']:,} parameters" in capsys.readouterr().out

@@ -8,4 +8,6 @@ SCHEMA = {
     "generator": Component("generator", "tgan", doc="video generator (TGAN's temporal + image generator)"),
     "discriminator": Component("discriminator", "tgan", {"head": "dot"},
                                doc="3-D conv discriminator; head score (baseline), dot (the seed) or projection"),
+    "sync": Component("sync", "expert", doc="the audio-visual sync expert trained on real clips before the GAN "
+                                           "and then frozen (used when train.sync_weight > 0)"),
 }

@@ -3,6 +3,7 @@ import chainer
 import numpy as np
 
 from tgan_music.model.build import build_networks
+from tgan_music.model.sync import build_sync_expert
 
 
 class _ShapeRecorder(chainer.LinkHook):
@@ -51,6 +52,13 @@ def summarize(config, batch=1):
         with rec:
             y = dis(x, m)
         out["discriminator"] = {"params": _count(dis), "parts": {}, "layers": rec.rows, "output": tuple(y.shape)}
+        if conditional and config.get("train", {}).get("sync_weight"):
+            expert = build_sync_expert(config)
+            rec = _ShapeRecorder(expert, "")
+            with rec:
+                y = expert(x, m)
+            out["sync expert"] = {"params": _count(expert), "parts": {}, "layers": rec.rows,
+                                  "output": tuple(y.shape)}
     out["music_input"] = None if m is None else tuple(m.shape)
     return out
 
@@ -60,11 +68,13 @@ def format_summary(config, summary):
     lines = []
     g, d = config["model"]["generator"], config["model"]["discriminator"]
     names = {"generator": g["name"], "discriminator": d["name"]}
+    if "sync expert" in summary:
+        names["sync expert"] = config["model"]["sync"]["name"]
     d_cfg = config["data"]
     lines.append(f"clips: {d_cfg['frames']} frames x {d_cfg['height']}x{d_cfg['width']} x {d_cfg['channels']} "
                  f"channels; conditioning: {config['model']['conditioning']}"
                  + (f"; music input {summary['music_input']}" if summary["music_input"] else ""))
-    for net in ("generator", "discriminator"):
+    for net in names:
         s = summary[net]
         lines.append("")
         lines.append(f"{net} ({names[net]}): {s['params']:,} parameters")

@@ -37,6 +37,14 @@ SCHEMA = {
     "r1_interval": Field(int, 16, doc="D steps between R1 penalties (StyleGAN2's lazy regularisation)"),
     "ema": Field(float, 0.0, doc="G_ema: moving average of G's weights with this decay per iteration (0 = off); "
                                  "previews, metrics, export and generate use it"),
+    "sync_weight": Field(float, 0.0, doc="weight of the sync expert's loss for G, -log sync(G(z, m), m) "
+                                         "(model.sync, trained on real clips before the GAN, then frozen; 0 = off)",
+                         minimum=0),
+    "sync_expert": Field(str, "", doc="a trained sync expert (.npz) to use; empty = train one into "
+                                      "OUT/sync_expert.npz (kept there, reused on resume)"),
+    "sync_iterations": Field(int, 1200, doc="training steps of the sync expert", minimum=1),
+    "sync_batchsize": Field(int, 16, doc="real clips per sync expert step", minimum=2),
+    "sync_lr": Field(float, 2e-3, doc="Adam's step size for the sync expert"),
     "cpu_kernels": Field(str, "native", choices=("native", "chainer"),
                          doc="CPU convolution kernels: native (tgan_music.model.kernels: GEMM-order columns, "
                              "sub-pixel deconvolutions) or chainer (Chainer's own im2col/col2im, for comparison); "

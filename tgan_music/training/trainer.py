@@ -83,6 +83,18 @@ def build_trainer(config, out, device, *, embeddings=None, dataset=None, quiet=F
         raise UserError(f"train.ema {t['ema']}: use a decay in [0, 1) (0 = off), e.g. 0.99")
     gen_ema = copy.deepcopy(gen) if t["ema"] else None
     gen_opt, dis_opt = make_optimizer(config, gen), make_optimizer(config, dis, t["dis_lr_scale"])
+    sync, sync_cpu = None, 0.0
+    if t["sync_weight"]:
+        if not conditional:
+            raise UserError("train.sync_weight needs music: model.conditioning is 'none'; set train.sync_weight=0")
+        from tgan_music.training.sync_expert import sync_expert_for
+        try:
+            val = build_dataset(config, "val", dataset.embeddings)
+        except UserError:
+            val = None   # no val sources in this clip set: the expert is trained unchecked
+        # Every rank trains the same expert (same seed, same data), so none waits on another's file.
+        sync, sync_cpu = sync_expert_for(config, out, dataset, device, val_dataset=val,
+                                         quiet=quiet or (dist is not None and not dist.is_root))
     if dist is not None:
         from tgan_music.training.distributed import multi_node_optimizer
         gen_opt, dis_opt = multi_node_optimizer(gen_opt, dist), multi_node_optimizer(dis_opt, dist)
@@ -95,7 +107,10 @@ def build_trainer(config, out, device, *, embeddings=None, dataset=None, quiet=F
                          dataset=dataset, svc_freq=t["svc_freq"], seed=config["seed"], dist=dist,
                          multi_node_bn=multi_node_bn, augment=t["augment"], shift_mismatch=t["shift_mismatch"],
                          gen_ema=gen_ema, ema_beta=t["ema"], cpu_seconds=t["cpu_seconds"],
-                         r1_gamma=t["r1_gamma"], r1_interval=t["r1_interval"])
+                         r1_gamma=t["r1_gamma"], r1_interval=t["r1_interval"], sync=sync,
+                         sync_weight=t["sync_weight"])
+    # The expert's training is part of the run's CPU budget (a resumed run's snapshot holds the total).
+    updater.cpu_seconds += sync_cpu
     total = t["iterations"]
     trainer = chainer.training.Trainer(updater, StopTrigger(total), out=out)
     # What is shown and scored: G_ema when there is one (stylegan2-ada), else G.
@@ -106,7 +121,7 @@ def build_trainer(config, out, device, *, embeddings=None, dataset=None, quiet=F
 
     log_every = (max(1, min(t["log_interval"], total)), "iteration")
     trainer.extend(extensions.LogReport(trigger=log_every))
-    keys = ["dis/loss", "gen/loss"]
+    keys = ["dis/loss", "gen/loss"] + (["gen/sync"] if sync is not None else [])
     trainer.extend(extensions.PlotReport(keys, "iteration", trigger=log_every, filename="loss.png"))
     scores = ["dis/real", "dis/fake"] + (["dis/mismatch"] if conditional else []) + (
         ["dis/shifted"] if updater.shift_mismatch else [])

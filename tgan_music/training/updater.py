@@ -10,6 +10,7 @@ from chainer.dataset import concat_examples
 from tgan_music.errors import UserError
 from tgan_music.model.svc import clip_singular_values
 from tgan_music.training.augment import augment
+from tgan_music.training.sync_expert import POLICIES as SYNC_POLICIES
 
 
 class NonFiniteLoss(UserError):
@@ -30,7 +31,8 @@ class GANUpdater(chainer.training.updaters.StandardUpdater):
 
     def __init__(self, iterator, gen_optimizer, dis_optimizer, loss, *, conditional, device,
                  dataset, svc_freq=0, seed=0, dist=None, multi_node_bn=False, augment=(),
-                 shift_mismatch=False, gen_ema=None, ema_beta=0.0, cpu_seconds=0.0, r1_gamma=0.0, r1_interval=16):
+                 shift_mismatch=False, gen_ema=None, ema_beta=0.0, cpu_seconds=0.0, r1_gamma=0.0, r1_interval=16,
+                 sync=None, sync_weight=0.0):
         super().__init__(iterator, {"gen": gen_optimizer, "dis": dis_optimizer},
                          converter=concat_examples, device=device)
         self.gen = gen_optimizer.target
@@ -42,6 +44,8 @@ class GANUpdater(chainer.training.updaters.StandardUpdater):
         # G_ema: the moving average of G's weights that previews, metrics, export and generate use.
         self.gen_ema, self.ema_beta = gen_ema, float(ema_beta)
         self.r1_gamma, self.r1_interval = float(r1_gamma), max(1, int(r1_interval))
+        # The frozen sync expert (tgan_music.training.sync_expert) and its weight in G's loss.
+        self.sync, self.sync_weight = (sync, float(sync_weight)) if conditional and sync_weight else (None, 0.0)
         # Process CPU time spent in updates (all threads), for train.cpu_seconds; in snapshots.
         self.cpu_limit, self.cpu_seconds = float(cpu_seconds), 0.0
         self.loss = loss
@@ -164,6 +168,13 @@ class GANUpdater(chainer.training.updaters.StandardUpdater):
         # Generator step against the updated discriminator.
         d_fake_g = self.dis(aug(x_fake), m)
         _, loss_gen = self.loss(d_real.array, d_fake_g, None)
+        sync_value = None
+        if self.sync is not None:
+            # -log sync(G(z, m), m) from the frozen expert, on clips augmented as it was trained.
+            with chainer.using_config("train", False):
+                loss_sync = F.mean(F.softplus(-self.sync(augment(x_fake, SYNC_POLICIES, self.aug_rng), m)))
+            sync_value = float(loss_sync.array)
+            loss_gen = loss_gen + self.sync_weight * loss_sync
         scores = [float(d_real.array.mean()), float(d_fake.array.mean())]
         if d_mis is not None:
             scores.append(float(d_mis.array.mean()))
@@ -184,6 +195,8 @@ class GANUpdater(chainer.training.updaters.StandardUpdater):
             report["dis/mismatch"] = scores[2]
         if d_shift is not None:
             report["dis/shifted"] = scores[3]
+        if sync_value is not None:
+            report["gen/sync"], = self.mean_over_ranks([sync_value])
         chainer.report(report)
 
     def serialize(self, serializer):
