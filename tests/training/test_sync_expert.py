@@ -1,6 +1,7 @@
 """The sync expert learns timing from real clips only, is saved, reused on resume and frozen in training."""
 import json
 import os
+import types
 
 import chainer
 import numpy as np
@@ -10,6 +11,7 @@ from tgan_music.config import load_config
 from tgan_music.errors import UserError
 from tgan_music.training.sync_expert import accuracy, held_still, train_sync_expert
 from tgan_music.training.trainer import train
+from tgan_music.training.updater import GANUpdater
 
 
 class SwingingDot:
@@ -33,9 +35,9 @@ class SwingingDot:
     def __len__(self):
         return len(self.rate)
 
-    def __getitem__(self, i):
+    def __getitem__(self, i, offset=0.0):
         x = np.full((3, self.frames, self.size, self.size), -1.0, np.float32)
-        column = np.round((self.size - 1) * (0.5 + 0.5 * np.cos(2 * np.pi * self.phases(i)))).astype(int)
+        column = np.round((self.size - 1) * (0.5 + 0.5 * np.cos(2 * np.pi * self.phases(i, offset)))).astype(int)
         for t, c in enumerate(column):
             x[:, t, :, c] = 1.0
         return x, self.music(i), np.int32(i)
@@ -57,16 +59,41 @@ def config(**train):
             "train": t}
 
 
-def test_expert_learns_to_tell_own_music_from_shifted_and_other_music_and_a_still_picture():
+@pytest.fixture(scope="module")
+def trained():
+    """(expert, report) after 300 steps on swinging dots, checked on other clips."""
+    return train_sync_expert(config(), SwingingDot(64, 0), chainer.get_device("@numpy"),
+                             val_dataset=SwingingDot(64, 1), quiet=True)
+
+
+def test_expert_learns_to_tell_own_music_from_shifted_and_other_music_and_a_still_picture(trained):
     device = chainer.get_device("@numpy")
     before = accuracy(train_sync_expert(config(sync_iterations=1), SwingingDot(64, 0), device, quiet=True)[0],
                       SwingingDot(64, 1), device)
-    expert, report = train_sync_expert(config(), SwingingDot(64, 0), device, val_dataset=SwingingDot(64, 1),
-                                       quiet=True)
+    _, report = trained
     after = report["val_accuracy"]        # on clips it never saw
     assert after["shifted"] >= 0.85 and after["static"] >= 0.85 and after["mismatched"] >= 0.75, after
     assert after["shifted"] > before["shifted"] + 0.2
     assert report["cpu_seconds"] > 0 and report["iterations"] == 300
+
+
+def test_generators_sync_loss_rewards_motion_in_time_with_its_own_music_only(trained):
+    expert, _ = trained
+    clips = SwingingDot(32, 2)
+    idx = np.arange(32)
+    m = np.stack([clips.music(i) for i in idx])
+    rng = np.random.RandomState(0)
+    shifted, ok = clips.shifted_embedding(idx, rng)
+    mis = clips.mismatched_embedding(idx, rng)
+    fake = types.SimpleNamespace(sync=expert, aug_rng=np.random.RandomState(1))
+
+    def loss(videos):
+        return float(GANUpdater.sync_loss(fake, chainer.Variable(videos), m, mis, shifted, ok).array)
+    in_time = np.stack([clips.__getitem__(i)[0] for i in idx])
+    late = np.stack([clips.__getitem__(i, 0.5)[0] for i in idx])          # half a cycle off its music
+    still = held_still(in_time, np.random.RandomState(3))
+    assert loss(in_time) < 0.3 < np.log(2) - 0.1 < loss(late)
+    assert loss(in_time) < loss(still)
 
 
 def test_held_still_repeats_one_frame_of_each_clip():

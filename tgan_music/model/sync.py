@@ -6,7 +6,9 @@ docs/training.md it never learned to tell a real clip with its own music from th
 clip with the music moved by a fraction of a beat (``dis/shifted`` stayed at ``dis/real``).
 The expert is trained on real clips only, on exactly that question (own music vs the music
 moved by 0.25-0.75 beat, another source's music, or a frozen picture), then frozen; the
-generator gets ``train.sync_weight`` x -log sync(G(z, m), m) as a loss of its own.
+generator gets ``train.sync_weight`` x E softplus(s(G, m') - s(G, m)) as a loss of its own:
+for the same generated clip, its own music must score above other and beat-shifted music
+(tgan_music.training.updater.GANUpdater.sync_loss).
 
 The network: per-frame 2-D convolutions over each frame and its temporal difference (the
 arm's angle and its speed) give a vector per frame; 1-D convolutions over the per-frame

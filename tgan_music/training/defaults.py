@@ -37,7 +37,8 @@ SCHEMA = {
     "r1_interval": Field(int, 16, doc="D steps between R1 penalties (StyleGAN2's lazy regularisation)"),
     "ema": Field(float, 0.0, doc="G_ema: moving average of G's weights with this decay per iteration (0 = off); "
                                  "previews, metrics, export and generate use it"),
-    "sync_weight": Field(float, 0.0, doc="weight of the sync expert's loss for G, -log sync(G(z, m), m) "
+    "sync_weight": Field(float, 0.0, doc="weight of the sync expert's loss for G: E softplus(s(G, m') - s(G, m)), "
+                                         "the clip's own music scored above other and beat-shifted music m' "
                                          "(model.sync, trained on real clips before the GAN, then frozen; 0 = off)",
                          minimum=0),
     "sync_expert": Field(str, "", doc="a trained sync expert (.npz) to use; empty = train one into "

@@ -100,6 +100,22 @@ class GANUpdater(chainer.training.updaters.StandardUpdater):
         chainer.report({"dis/r1": float(penalty.array)})
         return 0.5 * self.r1_gamma * self.r1_interval * penalty
 
+    def sync_loss(self, x_fake, m, mis, shifted, shift_ok):
+        """The frozen sync expert's loss for G, *relative*: for the same generated clip its own music
+        must score above another clip's music and above its music moved by a fraction of a beat,
+        E softplus(s(G, m') - s(G, m)). An absolute -log sync(G(z, m), m) was met within 80
+        iterations by fakes the expert had never seen (any music scored "in sync"); a difference of
+        scores over one video cancels whatever the video alone adds, so only motion that follows
+        this music and not the other lowers it. On clips augmented as the expert was trained."""
+        with chainer.using_config("train", False):
+            v = self.sync.video(augment(x_fake, SYNC_POLICIES, self.aug_rng))
+            own = self.sync.score(v, m)
+            terms = [F.mean(F.softplus(self.sync.score(v, mis) - own))]
+            keep = np.flatnonzero(shift_ok) if shift_ok is not None else ()
+            if len(keep):
+                terms.append(F.mean(F.softplus(self.sync.score(v[keep], shifted[keep]) - own[keep])))
+        return sum(terms) / len(terms)
+
     def update_ema(self):
         """ema = beta ema + (1 - beta) G for the weights; BN's running statistics are copied."""
         beta = self.ema_beta
@@ -129,7 +145,8 @@ class GANUpdater(chainer.training.updaters.StandardUpdater):
         # rank's rows: ranks draw different z, and the run is reproducible for any rank count.
         z = self.device.send(self.local(self.gen.sample_z(len(global_indices), self.rng)))
         mis = self.mismatched(m, global_indices) if self.conditional else None
-        shifted, shift_ok = self.shifted(global_indices) if self.shift_mismatch else (None, None)
+        need_shift = self.shift_mismatch or (self.sync is not None and hasattr(self.dataset, "shifted_embedding"))
+        shifted, shift_ok = self.shifted(global_indices) if need_shift else (None, None)
         x_fake = self.gen(z, m)
         # One augmentation draw per clip for each D pass (DiffAugment); none when train.augment is [].
         aug = (lambda x: augment(x, self.augment, self.aug_rng)) if self.augment else (lambda x: x)
@@ -148,7 +165,7 @@ class GANUpdater(chainer.training.updaters.StandardUpdater):
 
         d_mis = real_with(mis) if self.conditional else None
         d_shift = None
-        if shifted is not None and shift_ok.any():
+        if self.shift_mismatch and shift_ok.any():
             keep = np.flatnonzero(shift_ok)
             d_shift = real_with(shifted[keep], keep)
         d_fake = self.dis(aug(x_fake.array), m)
@@ -170,9 +187,7 @@ class GANUpdater(chainer.training.updaters.StandardUpdater):
         _, loss_gen = self.loss(d_real.array, d_fake_g, None)
         sync_value = None
         if self.sync is not None:
-            # -log sync(G(z, m), m) from the frozen expert, on clips augmented as it was trained.
-            with chainer.using_config("train", False):
-                loss_sync = F.mean(F.softplus(-self.sync(augment(x_fake, SYNC_POLICIES, self.aug_rng), m)))
+            loss_sync = self.sync_loss(x_fake, m, mis, shifted, shift_ok)
             sync_value = float(loss_sync.array)
             loss_gen = loss_gen + self.sync_weight * loss_sync
         scores = [float(d_real.array.mean()), float(d_fake.array.mean())]
