@@ -35,8 +35,22 @@ def load_runs(root, json_path):
         path = os.path.join(d, json_path)
         if m and os.path.isdir(d) and os.path.isfile(path):
             with open(path, encoding="utf-8") as f:
-                arms.setdefault(m.group(1), []).append((int(m.group(2)), json.load(f)))
+                result = json.load(f)
+            result.setdefault("iteration", None)
+            if result["iteration"] is None:
+                result["iteration"] = exported_iteration(d)
+            arms.setdefault(m.group(1), []).append((int(m.group(2)), result))
     return arms
+
+
+def exported_iteration(run_dir):
+    """The iteration of the snapshot exported to RUN/selected (its SOURCE.txt names it), else None."""
+    try:
+        with open(os.path.join(run_dir, "selected", "SOURCE.txt"), encoding="utf-8") as f:
+            found = re.search(r"snapshot_iter_(\d+)", f.read())
+    except OSError:
+        return None
+    return int(found.group(1)) if found else None
 
 
 def rows_of(result):

@@ -1,7 +1,6 @@
 """The sync expert learns timing from real clips only, is saved, reused on resume and frozen in training."""
 import json
 import os
-import types
 
 import chainer
 import numpy as np
@@ -9,9 +8,9 @@ import pytest
 
 from tgan_music.config import load_config
 from tgan_music.errors import UserError
-from tgan_music.training.sync_expert import accuracy, held_still, train_sync_expert
+from tgan_music.training.sync_expert import accuracy, generator_loss, held_still, train_sync_expert
+from tgan_music.training.snapshot import list_snapshots
 from tgan_music.training.trainer import train
-from tgan_music.training.updater import GANUpdater
 
 
 class SwingingDot:
@@ -85,10 +84,9 @@ def test_generators_sync_loss_rewards_motion_in_time_with_its_own_music_only(tra
     rng = np.random.RandomState(0)
     shifted, ok = clips.shifted_embedding(idx, rng)
     mis = clips.mismatched_embedding(idx, rng)
-    fake = types.SimpleNamespace(sync=expert, aug_rng=np.random.RandomState(1))
 
     def loss(videos):
-        return float(GANUpdater.sync_loss(fake, chainer.Variable(videos), m, mis, shifted, ok).array)
+        return float(generator_loss(expert, chainer.Variable(videos), m, mis, shifted, ok).array)
     in_time = np.stack([clips.__getitem__(i)[0] for i in idx])
     late = np.stack([clips.__getitem__(i, 0.5)[0] for i in idx])          # half a cycle off its music
     still = held_still(in_time, np.random.RandomState(3))
@@ -131,6 +129,24 @@ def test_training_with_the_expert_saves_it_reports_its_loss_and_reuses_it_on_res
     assert os.stat(saved).st_mtime_ns == stamp
     with np.load(saved) as npz:
         assert all(np.array_equal(first[k], npz[k]) for k in npz.files)
+
+
+def test_sync_train_goes_on_training_the_expert_against_the_generator_and_resumes_it(write_config, clipset,
+                                                                                    tmp_path):
+    path = write_config(conditioning="per_frame")
+    out = str(tmp_path / "sync_train")
+    result = train(load_config(path, SYNC + ["train.sync_train=true"]), out, embeddings=clipset[1], quiet=True)
+    with open(os.path.join(out, "log"), encoding="utf-8") as f:
+        log = json.load(f)
+    assert all(np.isfinite(r["sync/loss"]) for r in log)
+    with np.load(os.path.join(out, "sync_expert.npz")) as pretrained, np.load(list_snapshots(out)[-1][1]) as snap:
+        key = "updater/model:sync/out/W"
+        assert key in snap.files and not np.array_equal(snap[key], pretrained["out/W"])
+        assert "updater/optimizer:sync/t" in snap.files
+    assert result["iteration"] == 3
+    again = train(load_config(path, SYNC + ["train.sync_train=true", "train.iterations=4"]), out,
+                  embeddings=clipset[1], quiet=True)
+    assert again["resumed_from"] and again["iteration"] == 4
 
 
 def test_a_torn_expert_file_and_a_missing_one_are_one_line_each(write_config, clipset, tmp_path):

@@ -46,6 +46,9 @@ SCHEMA = {
     "sync_iterations": Field(int, 1200, doc="training steps of the sync expert", minimum=1),
     "sync_batchsize": Field(int, 16, doc="real clips per sync expert step", minimum=2),
     "sync_lr": Field(float, 2e-3, doc="Adam's step size for the sync expert"),
+    "sync_train": Field(bool, False, doc="keep training the sync expert during the GAN, with the generated clips "
+                                         "as negatives (a sync discriminator): the opposite of G's sync loss"),
+    "sync_gan_lr": Field(float, 2e-4, doc="Adam's step size for the sync expert while the GAN trains (sync_train)"),
     "cpu_kernels": Field(str, "native", choices=("native", "chainer"),
                          doc="CPU convolution kernels: native (tgan_music.model.kernels: GEMM-order columns, "
                              "sub-pixel deconvolutions) or chainer (Chainer's own im2col/col2im, for comparison); "

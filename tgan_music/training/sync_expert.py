@@ -54,17 +54,53 @@ def batch(dataset, indices, rng, device):
     return device.send(x), device.send(m), device.send(shifted), ok, device.send(mis)
 
 
-def pair_logits(expert, dataset, indices, rng, device, aug_rng=None):
-    """{'own', 'shifted', 'mismatched', 'static'} -> logits, and the rows of 'shifted' that have one."""
-    x, m, shifted, ok, mis = batch(dataset, indices, rng, device)
-    if aug_rng is not None:
-        x = augment(x, POLICIES, aug_rng).array
+def real_logits(expert, x, m, shifted, ok, mis, rng):
+    """{'own', 'shifted', 'mismatched', 'static'} -> logits of real clips ``x`` (already augmented),
+    and the rows of 'shifted' that have one: one video pass for the three music draws."""
     v = expert.video(x)
     keep = np.flatnonzero(ok)
     out = {"own": expert.score(v, m), "mismatched": expert.score(v, mis),
-           "static": expert(held_still(x, rng), m)}
+           "static": expert(held_still(chainer.as_array(x), rng), m)}
     out["shifted"] = expert.score(v[keep], shifted[keep]) if len(keep) else None
     return out, keep
+
+
+def pair_logits(expert, dataset, indices, rng, device, aug_rng=None):
+    """``real_logits`` of the clips ``indices`` of ``dataset`` with their drawn negatives."""
+    x, m, shifted, ok, mis = batch(dataset, indices, rng, device)
+    if aug_rng is not None:
+        x = augment(x, POLICIES, aug_rng).array
+    return real_logits(expert, x, m, shifted, ok, mis, rng)
+
+
+def preference(expert, x, m, mis, shifted, ok):
+    """s(x, m) - s(x, m') for every other music m' (another clip's; its own moved by a fraction of
+    a beat where ``ok``): > 0 where the clip's own music is preferred. Scores of one video differ
+    only through the music, so whatever the video alone adds to them cancels."""
+    v = expert.video(x)
+    own = expert.score(v, m)
+    diffs = [own - expert.score(v, mis)]
+    keep = np.flatnonzero(ok) if ok is not None else ()
+    if len(keep):
+        diffs.append(own[keep] - expert.score(v[keep], shifted[keep]))
+    return diffs
+
+
+def generator_loss(expert, x_fake, m, mis, shifted, ok):
+    """G's sync loss: E softplus(s(G, m') - s(G, m)), the generated clip's own music preferred."""
+    diffs = preference(expert, x_fake, m, mis, shifted, ok)
+    return sum(F.mean(F.softplus(-d)) for d in diffs) / len(diffs)
+
+
+def discriminator_loss(expert, x_real, m, mis, shifted, ok, x_fake, rng):
+    """The expert as a sync discriminator while the GAN trains (``train.sync_train``; Vougioukas et
+    al. 2019 train theirs on real in-sync, real off-sync and generated pairs): the pretraining loss on
+    real clips plus E softplus(s(G, m) - s(G, m')) on generated ones, the opposite of G's, so that
+    a generated clip the expert prefers with its own music for a reason real clips never show (a
+    pattern it was not trained on) stops being preferred, and only real-like timing stays."""
+    logits, _ = real_logits(expert, x_real, m, shifted, ok, mis, rng)
+    diffs = preference(expert, x_fake, m, mis, shifted, ok)
+    return loss_of(logits) + sum(F.mean(F.softplus(d)) for d in diffs) / len(diffs)
 
 
 def loss_of(logits):
@@ -150,5 +186,6 @@ def sync_expert_for(config, out, dataset, device, *, val_dataset=None, quiet=Fal
             chainer.serializers.save_npz(tmp, expert)
         expert.to_device(device)
         write_text(os.path.join(out, "sync_expert.json"), json.dumps(report, indent=2) + "\n")
-    expert.disable_update()
+    if not config["train"]["sync_train"]:
+        expert.disable_update()
     return expert, spent

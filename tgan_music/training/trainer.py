@@ -83,7 +83,7 @@ def build_trainer(config, out, device, *, embeddings=None, dataset=None, quiet=F
         raise UserError(f"train.ema {t['ema']}: use a decay in [0, 1) (0 = off), e.g. 0.99")
     gen_ema = copy.deepcopy(gen) if t["ema"] else None
     gen_opt, dis_opt = make_optimizer(config, gen), make_optimizer(config, dis, t["dis_lr_scale"])
-    sync, sync_cpu = None, 0.0
+    sync, sync_cpu, sync_opt = None, 0.0, None
     if t["sync_weight"]:
         if not conditional:
             raise UserError("train.sync_weight needs music: model.conditioning is 'none'; set train.sync_weight=0")
@@ -95,6 +95,12 @@ def build_trainer(config, out, device, *, embeddings=None, dataset=None, quiet=F
         # Every rank trains the same expert (same seed, same data), so none waits on another's file.
         sync, sync_cpu = sync_expert_for(config, out, dataset, device, val_dataset=val,
                                          quiet=quiet or (dist is not None and not dist.is_root))
+        if t["sync_train"]:
+            sync_opt = chainer.optimizers.Adam(alpha=t["sync_gan_lr"], beta1=0.5)
+            sync_opt.setup(sync)
+            if dist is not None:
+                from tgan_music.training.distributed import multi_node_optimizer
+                sync_opt = multi_node_optimizer(sync_opt, dist)
     if dist is not None:
         from tgan_music.training.distributed import multi_node_optimizer
         gen_opt, dis_opt = multi_node_optimizer(gen_opt, dist), multi_node_optimizer(dis_opt, dist)
@@ -108,7 +114,7 @@ def build_trainer(config, out, device, *, embeddings=None, dataset=None, quiet=F
                          multi_node_bn=multi_node_bn, augment=t["augment"], shift_mismatch=t["shift_mismatch"],
                          gen_ema=gen_ema, ema_beta=t["ema"], cpu_seconds=t["cpu_seconds"],
                          r1_gamma=t["r1_gamma"], r1_interval=t["r1_interval"], sync=sync,
-                         sync_weight=t["sync_weight"])
+                         sync_weight=t["sync_weight"], sync_optimizer=sync_opt)
     # The expert's training is part of the run's CPU budget (a resumed run's snapshot holds the total).
     updater.cpu_seconds += sync_cpu
     total = t["iterations"]
@@ -121,7 +127,8 @@ def build_trainer(config, out, device, *, embeddings=None, dataset=None, quiet=F
 
     log_every = (max(1, min(t["log_interval"], total)), "iteration")
     trainer.extend(extensions.LogReport(trigger=log_every))
-    keys = ["dis/loss", "gen/loss"] + (["gen/sync"] if sync is not None else [])
+    keys = ["dis/loss", "gen/loss"] + (["gen/sync"] if sync is not None else []) + (
+        ["sync/loss"] if sync_opt is not None else [])
     trainer.extend(extensions.PlotReport(keys, "iteration", trigger=log_every, filename="loss.png"))
     scores = ["dis/real", "dis/fake"] + (["dis/mismatch"] if conditional else []) + (
         ["dis/shifted"] if updater.shift_mismatch else [])

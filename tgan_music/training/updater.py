@@ -10,7 +10,7 @@ from chainer.dataset import concat_examples
 from tgan_music.errors import UserError
 from tgan_music.model.svc import clip_singular_values
 from tgan_music.training.augment import augment
-from tgan_music.training.sync_expert import POLICIES as SYNC_POLICIES
+from tgan_music.training import sync_expert
 
 
 class NonFiniteLoss(UserError):
@@ -32,9 +32,11 @@ class GANUpdater(chainer.training.updaters.StandardUpdater):
     def __init__(self, iterator, gen_optimizer, dis_optimizer, loss, *, conditional, device,
                  dataset, svc_freq=0, seed=0, dist=None, multi_node_bn=False, augment=(),
                  shift_mismatch=False, gen_ema=None, ema_beta=0.0, cpu_seconds=0.0, r1_gamma=0.0, r1_interval=16,
-                 sync=None, sync_weight=0.0):
-        super().__init__(iterator, {"gen": gen_optimizer, "dis": dis_optimizer},
-                         converter=concat_examples, device=device)
+                 sync=None, sync_weight=0.0, sync_optimizer=None):
+        optimizers = {"gen": gen_optimizer, "dis": dis_optimizer}
+        if sync is not None and sync_optimizer is not None and conditional and sync_weight:
+            optimizers["sync"] = sync_optimizer    # its weights and state travel in the snapshots
+        super().__init__(iterator, optimizers, converter=concat_examples, device=device)
         self.gen = gen_optimizer.target
         self.dis = dis_optimizer.target
         # D(T(x)) for real and fake alike (tgan_music.training.augment); its own RandomState.
@@ -100,21 +102,8 @@ class GANUpdater(chainer.training.updaters.StandardUpdater):
         chainer.report({"dis/r1": float(penalty.array)})
         return 0.5 * self.r1_gamma * self.r1_interval * penalty
 
-    def sync_loss(self, x_fake, m, mis, shifted, shift_ok):
-        """The frozen sync expert's loss for G, *relative*: for the same generated clip its own music
-        must score above another clip's music and above its music moved by a fraction of a beat,
-        E softplus(s(G, m') - s(G, m)). An absolute -log sync(G(z, m), m) was met within 80
-        iterations by fakes the expert had never seen (any music scored "in sync"); a difference of
-        scores over one video cancels whatever the video alone adds, so only motion that follows
-        this music and not the other lowers it. On clips augmented as the expert was trained."""
-        with chainer.using_config("train", False):
-            v = self.sync.video(augment(x_fake, SYNC_POLICIES, self.aug_rng))
-            own = self.sync.score(v, m)
-            terms = [F.mean(F.softplus(self.sync.score(v, mis) - own))]
-            keep = np.flatnonzero(shift_ok) if shift_ok is not None else ()
-            if len(keep):
-                terms.append(F.mean(F.softplus(self.sync.score(v[keep], shifted[keep]) - own[keep])))
-        return sum(terms) / len(terms)
+    def sync_augment(self, x):
+        return augment(x, sync_expert.POLICIES, self.aug_rng)
 
     def update_ema(self):
         """ema = beta ema + (1 - beta) G for the weights; BN's running statistics are copied."""
@@ -182,12 +171,24 @@ class GANUpdater(chainer.training.updaters.StandardUpdater):
                 self.dist.average_persistents(self.dis)   # SVC clamps BN gammas by these
             self.clip(self.dis)
 
+        if self.sync is not None and "sync" in self._optimizers:
+            # train.sync_train: the expert goes on learning, now with the generated clips as well.
+            loss_e = sync_expert.discriminator_loss(self.sync, self.sync_augment(x_real).array, m, mis, shifted,
+                                                    shift_ok, self.sync_augment(x_fake.array).array, self.aug_rng)
+            self.sync.cleargrads()
+            loss_e.backward()
+            self.get_optimizer("sync").update()
+            chainer.report({"sync/loss": self.check(float(loss_e.array), "sync expert")})
+
         # Generator step against the updated discriminator.
         d_fake_g = self.dis(aug(x_fake), m)
         _, loss_gen = self.loss(d_real.array, d_fake_g, None)
         sync_value = None
         if self.sync is not None:
-            loss_sync = self.sync_loss(x_fake, m, mis, shifted, shift_ok)
+            # The sync expert's loss, relative (tgan_music.training.sync_expert.generator_loss): an
+            # absolute -log sync(G(z, m), m) was met within 80 iterations by fakes the frozen expert
+            # had never seen. On clips augmented as the expert was trained.
+            loss_sync = sync_expert.generator_loss(self.sync, self.sync_augment(x_fake), m, mis, shifted, shift_ok)
             sync_value = float(loss_sync.array)
             loss_gen = loss_gen + self.sync_weight * loss_sync
         scores = [float(d_real.array.mean()), float(d_fake.array.mean())]
