@@ -165,3 +165,17 @@ def test_an_unconditional_model_cannot_use_the_expert(write_config, clipset, tmp
     with pytest.raises(UserError, match="conditioning is 'none'"):
         train(load_config(write_config(conditioning="none", head="score"), SYNC), str(tmp_path / "u"),
               embeddings=None, quiet=True)
+
+
+def test_sync_start_keeps_the_sync_loss_off_then_ramps_it_in(write_config, clipset, tmp_path):
+    path = write_config(conditioning="per_frame")
+    out = str(tmp_path / "start")
+    train(load_config(path, SYNC + ["train.sync_train=true", "train.sync_start=2", "train.iterations=6"]), out,
+          embeddings=clipset[1], quiet=True)
+    with open(os.path.join(out, "log"), encoding="utf-8") as f:
+        log = {r["iteration"]: r for r in json.load(f)}
+    # Iteration k (1-based in the log) ran with updater.iteration k - 1: scale max(0, (k-1)/2 - 1).
+    for k in (1, 2, 3):
+        assert "gen/sync" not in log[k] and "sync/loss" not in log[k]
+    for k in (4, 5, 6):
+        assert np.isfinite(log[k]["gen/sync"]) and np.isfinite(log[k]["sync/loss"])

@@ -46,6 +46,9 @@ SCHEMA = {
     "sync_iterations": Field(int, 1200, doc="training steps of the sync expert", minimum=1),
     "sync_batchsize": Field(int, 16, doc="real clips per sync expert step", minimum=2),
     "sync_lr": Field(float, 2e-3, doc="Adam's step size for the sync expert"),
+    "sync_start": Field(int, 0, doc="G's sync loss (and the expert's training in the GAN) is off for this many "
+                                    "iterations, then ramps linearly to full weight over as many (0 = on from the "
+                                    "start)", minimum=0),
     "sync_train": Field(bool, False, doc="keep training the sync expert during the GAN, with the generated clips "
                                          "as negatives (a sync discriminator): the opposite of G's sync loss"),
     "sync_gan_lr": Field(float, 2e-4, doc="Adam's step size for the sync expert while the GAN trains (sync_train)"),

@@ -114,7 +114,7 @@ def build_trainer(config, out, device, *, embeddings=None, dataset=None, quiet=F
                          multi_node_bn=multi_node_bn, augment=t["augment"], shift_mismatch=t["shift_mismatch"],
                          gen_ema=gen_ema, ema_beta=t["ema"], cpu_seconds=t["cpu_seconds"],
                          r1_gamma=t["r1_gamma"], r1_interval=t["r1_interval"], sync=sync,
-                         sync_weight=t["sync_weight"], sync_optimizer=sync_opt)
+                         sync_weight=t["sync_weight"], sync_optimizer=sync_opt, sync_start=t["sync_start"])
     # The expert's training is part of the run's CPU budget (a resumed run's snapshot holds the total).
     updater.cpu_seconds += sync_cpu
     total = t["iterations"]

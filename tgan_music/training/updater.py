@@ -32,7 +32,7 @@ class GANUpdater(chainer.training.updaters.StandardUpdater):
     def __init__(self, iterator, gen_optimizer, dis_optimizer, loss, *, conditional, device,
                  dataset, svc_freq=0, seed=0, dist=None, multi_node_bn=False, augment=(),
                  shift_mismatch=False, gen_ema=None, ema_beta=0.0, cpu_seconds=0.0, r1_gamma=0.0, r1_interval=16,
-                 sync=None, sync_weight=0.0, sync_optimizer=None):
+                 sync=None, sync_weight=0.0, sync_optimizer=None, sync_start=0):
         optimizers = {"gen": gen_optimizer, "dis": dis_optimizer}
         if sync is not None and sync_optimizer is not None and conditional and sync_weight:
             optimizers["sync"] = sync_optimizer    # its weights and state travel in the snapshots
@@ -48,6 +48,7 @@ class GANUpdater(chainer.training.updaters.StandardUpdater):
         self.r1_gamma, self.r1_interval = float(r1_gamma), max(1, int(r1_interval))
         # The frozen sync expert (tgan_music.training.sync_expert) and its weight in G's loss.
         self.sync, self.sync_weight = (sync, float(sync_weight)) if conditional and sync_weight else (None, 0.0)
+        self.sync_start = int(sync_start)
         # Process CPU time spent in updates (all threads), for train.cpu_seconds; in snapshots.
         self.cpu_limit, self.cpu_seconds = float(cpu_seconds), 0.0
         self.loss = loss
@@ -101,6 +102,14 @@ class GANUpdater(chainer.training.updaters.StandardUpdater):
         penalty = F.mean(F.sum(F.reshape(grad * grad, (grad.shape[0], -1)), axis=1))
         chainer.report({"dis/r1": float(penalty.array)})
         return 0.5 * self.r1_gamma * self.r1_interval * penalty
+
+    def sync_scale(self):
+        """0 before ``sync_start``, then a linear ramp to 1 over as many iterations: G first learns
+        the scene from D alone (from the first iteration on, the sync loss turned it into a grey
+        texture that the expert scored as in time)."""
+        if not self.sync_start:
+            return 1.0
+        return min(1.0, max(0.0, self.iteration / self.sync_start - 1.0))
 
     def sync_augment(self, x):
         return augment(x, sync_expert.POLICIES, self.aug_rng)
@@ -171,7 +180,8 @@ class GANUpdater(chainer.training.updaters.StandardUpdater):
                 self.dist.average_persistents(self.dis)   # SVC clamps BN gammas by these
             self.clip(self.dis)
 
-        if self.sync is not None and "sync" in self._optimizers:
+        sync_on = self.sync is not None and self.sync_scale() > 0
+        if sync_on and "sync" in self._optimizers:
             # train.sync_train: the expert goes on learning, now with the generated clips as well.
             loss_e = sync_expert.discriminator_loss(self.sync, self.sync_augment(x_real).array, m, mis, shifted,
                                                     shift_ok, self.sync_augment(x_fake.array).array, self.aug_rng)
@@ -184,13 +194,13 @@ class GANUpdater(chainer.training.updaters.StandardUpdater):
         d_fake_g = self.dis(aug(x_fake), m)
         _, loss_gen = self.loss(d_real.array, d_fake_g, None)
         sync_value = None
-        if self.sync is not None:
+        if sync_on:
             # The sync expert's loss, relative (tgan_music.training.sync_expert.generator_loss): an
             # absolute -log sync(G(z, m), m) was met within 80 iterations by fakes the frozen expert
             # had never seen. On clips augmented as the expert was trained.
             loss_sync = sync_expert.generator_loss(self.sync, self.sync_augment(x_fake), m, mis, shifted, shift_ok)
             sync_value = float(loss_sync.array)
-            loss_gen = loss_gen + self.sync_weight * loss_sync
+            loss_gen = loss_gen + self.sync_weight * self.sync_scale() * loss_sync
         scores = [float(d_real.array.mean()), float(d_fake.array.mean())]
         if d_mis is not None:
             scores.append(float(d_mis.array.mean()))
