@@ -35,18 +35,20 @@ motion-data: venv
 	done
 
 # The ablation of docs/training.md: the previous recipe, the music-driven recipe without and with
-# D's music_input, 3 seeds each at 1,200 CPU seconds per run (about 2 hours on 2 cores);
+# D's music_input, and with the sync expert, 3 seeds each at 1,200 CPU seconds per run (about 2.5
+# hours on 2 cores; ARMS="sync_frozen sync_train sync_w03" tools/ablation_music_motion.sh for the rest);
 # tools/aggregate_runs.py prints the table.
 ablation: motion-data
 	tools/ablation_music_motion.sh 1200 0 1 2
 
-# Rebuilds tgan_music/assets/model (about 45 minutes on 2 CPU cores, data included): the previous
-# recipe at the seed's 3 s clip timing (the ablation's winner on the selection set, docs/training.md),
-# three seeds side by side at 1,200 CPU seconds each (one BLAS thread per run), the best snapshot of
-# the three chosen on the selection set, exported, and evaluated on the held-out set's music and on
-# a rendered songs benchmark that no choice looked at. See tgan_music/assets/model/README.md.
-SHIPPED_YAML := experiments/metronome_shipped.yaml
-SHIPPED_SET := --set data.root=data/motion/clips --set data.frames=36
+# Rebuilds tgan_music/assets/model (about 50 minutes on 2 CPU cores, data included): the
+# music-driven recipe with the sync expert (experiments/music_sync.yaml; docs/training.md), three
+# seeds side by side at 1,200 CPU seconds each (the expert's training included; one BLAS thread per
+# run), the best snapshot of the three chosen on the selection set, exported, and evaluated on the
+# held-out set's music and on a rendered songs benchmark that no choice looked at.
+# See tgan_music/assets/model/README.md.
+SHIPPED_YAML := experiments/music_sync.yaml
+SHIPPED_SET :=
 SHIPPED_CPU_SECONDS ?= 1200
 shipped-model: motion-data
 	@set -e; mkdir -p results; export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1; pids=; for s in 0 1 2; do \

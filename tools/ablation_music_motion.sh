@@ -22,7 +22,7 @@ declare -A ARM=(
   [sync_train]="experiments/music_sync.yaml --set train.sync_start=0 --set train.sync_train=true"
   [sync_w03]="experiments/music_sync.yaml --set train.sync_start=0 --set train.sync_train=true --set train.sync_weight=0.3"
 )
-ARMS=${ARMS:-previous music_motion music_input}
+ARMS=${ARMS:-previous music_motion music_input music_sync}
 run() {  # arm seed
   local dir=$OUT/$1_s$2
   $PY -m tgan_music train ${ARM[$1]} --out "$dir" --set seed=$2 --set train.iterations=100000 \
