@@ -125,7 +125,11 @@ def run_demo(out, *, videos=8, seconds=10.0, iterations=40, songs=2, song_second
                                                 f"train.snapshot_interval={iterations}",
                                                 f"train.preview_interval={iterations}",
                                                 f"train.log_interval={max(1, iterations // 10)}",
-                                                "data.val_fraction=0.0", "data.test_fraction=0.25"])
+                                                "data.val_fraction=0.0", "data.test_fraction=0.25",
+                                                # the sync expert briefly (its 1,200 steps alone take 4
+                                                # CPU minutes), and its loss on for the last half
+                                                f"train.sync_iterations={max(2, 2 * iterations)}",
+                                                f"train.sync_start={max(1, iterations // 4)}"])
     train_dir = os.path.join(out, "train")
     train(train_config, train_dir, device)
     summary["training"] = {"dir": train_dir, "loss_plot": os.path.join(train_dir, "loss.png"),
