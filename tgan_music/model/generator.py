@@ -92,10 +92,10 @@ class MusicTemporalGenerator(chainer.Chain):
         self.frames = frames
         self.dilations = list(dilations)
         with self.init_scope():
-            self.c_in = L.Convolution2D(in_dims + music_dims, width, 1)
+            self.c_in = KL.Convolution2D(in_dims + music_dims, width, 1)
             for i, d in enumerate(self.dilations):
-                setattr(self, f"c{i}", L.Convolution2D(width, width, (3, 1), 1, (d, 0), dilate=(d, 1)))
-            self.c_out = L.Convolution2D(width, z1_dims, 1)
+                setattr(self, f"c{i}", KL.Convolution2D(width, width, (3, 1), 1, (d, 0), dilate=(d, 1)))
+            self.c_out = KL.Convolution2D(width, z1_dims, 1)
 
     def forward(self, z0, music=None):
         if music is None:
