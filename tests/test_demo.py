@@ -8,6 +8,10 @@ from tgan_music.video import probe
 
 def test_demo_runs_end_to_end(tmp_path):
     out = str(tmp_path / "demo")
+    # An earlier demo's training run of another config (say, the model shipped before) is replaced.
+    os.makedirs(os.path.join(out, "train"))
+    with open(os.path.join(out, "train", "snapshot_iter_00000002.npz"), "wb") as f:
+        f.write(b"a snapshot of another config")
     lines = []
     summary = run_demo(out, videos=4, seconds=5.0, iterations=2, log=lines.append)
     print_summary(summary, log=lines.append)

@@ -12,6 +12,7 @@
 """
 import json
 import os
+import shutil
 import time
 
 import numpy as np
@@ -131,6 +132,9 @@ def run_demo(out, *, videos=8, seconds=10.0, iterations=40, songs=2, song_second
                                                 f"train.sync_iterations={max(2, 2 * iterations)}",
                                                 f"train.sync_start={max(1, iterations // 4)}"])
     train_dir = os.path.join(out, "train")
+    # A fresh run every time: the demo's earlier run may be of another shipped model's config,
+    # whose snapshot cannot be resumed (train would refuse it); the directory is the demo's own.
+    shutil.rmtree(train_dir, ignore_errors=True)
     train(train_config, train_dir, device)
     summary["training"] = {"dir": train_dir, "loss_plot": os.path.join(train_dir, "loss.png"),
                            "preview": os.path.join(train_dir, "preview")}
