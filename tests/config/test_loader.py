@@ -176,3 +176,15 @@ def test_override_of_a_component_name_drops_its_args(with_toy_schema):
     cfg = load_config(None, ["model.toy.name=plain", "model.toy.args.gain=5"])
     assert cfg["model"]["toy"]["args"] == {"gain": 5}
     assert load_config(None, ["model.toy.name=widget"])["model"]["toy"]["args"] == {"width": 8}
+
+
+def test_a_saved_config_with_the_retired_generate_section_still_loads(write):
+    # Results written before the section was retired have it in their config.yaml.
+    path = write("old.yaml", """
+        name: old
+        generate: {fps: 12, scale: 1}
+    """)
+    config = load_config(path)
+    assert config["name"] == "old" and "generate" not in config
+    with pytest.raises(ConfigError, match="unknown key 'generate'"):
+        load_config(path, ["generate.fps=24"])

@@ -17,11 +17,10 @@ def schema():
     from tgan_music.embedding.defaults import SCHEMA as embedding
     from tgan_music.model.defaults import SCHEMA as model
     from tgan_music.training.defaults import SCHEMA as train
-    from tgan_music.generation.defaults import SCHEMA as generate
     from tgan_music.evaluation.defaults import SCHEMA as evaluate
     # Fresh dicts each call: callers may add to the tree without touching the stage modules.
-    data, embedding, model, train, generate, evaluate = (
-        copy.deepcopy(section) for section in (data, embedding, model, train, generate, evaluate))
+    data, embedding, model, train, evaluate = (
+        copy.deepcopy(section) for section in (data, embedding, model, train, evaluate))
     return {
         "name": Field(str, "experiment", doc="experiment name, used for result directories"),
         "description": Field(str, "", doc="free text"),
@@ -30,7 +29,6 @@ def schema():
         "embedding": embedding,
         "model": model,
         "train": train,
-        "generate": generate,
         "evaluate": evaluate,
     }
 
@@ -129,6 +127,12 @@ def parse_override(text):
     return key.split("."), value
 
 
+# Sections that earlier versions had and wrote into every result's config.yaml; a file that
+# still has one loads with it ignored. ``generate``'s fps and scale were never read: they are
+# `tgan-music generate` flags.
+RETIRED_SECTIONS = ("generate",)
+
+
 def load_config(path=None, overrides=(), validate=True):
     """Loads ``path`` (or the defaults when None), applies ``overrides`` and validates.
 
@@ -137,6 +141,8 @@ def load_config(path=None, overrides=(), validate=True):
     origins = {}
     if path is not None:
         data, origins = _load_chain(path)
+        for key in RETIRED_SECTIONS:
+            data.pop(key, None)   # written by an earlier version into a result's config.yaml
         _merge(config, data, {}, path)
     for text in overrides:
         keys, value = parse_override(text)
