@@ -40,7 +40,7 @@ def held_still(x, rng):
 
 
 def batch(dataset, indices, rng, device):
-    """(x, own music, {negative: (logit-able video rows, music)}) for ``indices``."""
+    """(videos, own music, shifted music, rows that have it, mismatched music) of ``indices``."""
     examples = [dataset[int(i)] for i in indices]
     x = np.stack([e[0] for e in examples])
     m = np.stack([e[1] for e in examples])

@@ -88,10 +88,12 @@ def build_trainer(config, out, device, *, embeddings=None, dataset=None, quiet=F
         if not conditional:
             raise UserError("train.sync_weight needs music: model.conditioning is 'none'; set train.sync_weight=0")
         from tgan_music.training.sync_expert import sync_expert_for
-        try:
-            val = build_dataset(config, "val", dataset.embeddings)
-        except UserError:
-            val = None   # no val sources in this clip set: the expert is trained unchecked
+        val = None   # the expert's check; none without a val split of stored clips
+        if getattr(dataset, "embeddings", None) is not None:
+            try:
+                val = build_dataset(config, "val", dataset.embeddings)
+            except UserError:
+                pass
         # Every rank trains the same expert (same seed, same data), so none waits on another's file.
         sync, sync_cpu = sync_expert_for(config, out, dataset, device, val_dataset=val,
                                          quiet=quiet or (dist is not None and not dist.is_root))
