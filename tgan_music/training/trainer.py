@@ -100,12 +100,11 @@ def build_trainer(config, out, device, *, embeddings=None, dataset=None, quiet=F
         if t["sync_train"]:
             sync_opt = chainer.optimizers.Adam(alpha=t["sync_gan_lr"], beta1=0.5)
             sync_opt.setup(sync)
-            if dist is not None:
-                from tgan_music.training.distributed import multi_node_optimizer
-                sync_opt = multi_node_optimizer(sync_opt, dist)
     if dist is not None:
         from tgan_music.training.distributed import multi_node_optimizer
         gen_opt, dis_opt = multi_node_optimizer(gen_opt, dist), multi_node_optimizer(dis_opt, dist)
+        if sync_opt is not None:
+            sync_opt = multi_node_optimizer(sync_opt, dist)
     # The iterator yields example indices (the same ones on every rank); the updater loads
     # the examples of its own slice of the batch.
     iterator = chainer.iterators.SerialIterator(

@@ -34,8 +34,8 @@ class GANUpdater(chainer.training.updaters.StandardUpdater):
                  shift_mismatch=False, gen_ema=None, ema_beta=0.0, cpu_seconds=0.0, r1_gamma=0.0, r1_interval=16,
                  sync=None, sync_weight=0.0, sync_optimizer=None, sync_start=0):
         optimizers = {"gen": gen_optimizer, "dis": dis_optimizer}
-        if sync is not None and sync_optimizer is not None and conditional and sync_weight:
-            optimizers["sync"] = sync_optimizer    # its weights and state travel in the snapshots
+        if sync_optimizer is not None:   # train.sync_train; its weights and state travel in the snapshots
+            optimizers["sync"] = sync_optimizer
         super().__init__(iterator, optimizers, converter=concat_examples, device=device)
         self.gen = gen_optimizer.target
         self.dis = dis_optimizer.target
@@ -49,6 +49,8 @@ class GANUpdater(chainer.training.updaters.StandardUpdater):
         # The frozen sync expert (tgan_music.training.sync_expert) and its weight in G's loss.
         self.sync, self.sync_weight = (sync, float(sync_weight)) if conditional and sync_weight else (None, 0.0)
         self.sync_start = int(sync_start)
+        # Beat-shifted music is drawn for D's shift term and for the sync losses, where the data has it.
+        self.draw_shifted = self.shift_mismatch or (self.sync is not None and hasattr(dataset, "shifted_embedding"))
         # Process CPU time spent in updates (all threads), for train.cpu_seconds; in snapshots.
         self.cpu_limit, self.cpu_seconds = float(cpu_seconds), 0.0
         self.loss = loss
@@ -143,8 +145,7 @@ class GANUpdater(chainer.training.updaters.StandardUpdater):
         # rank's rows: ranks draw different z, and the run is reproducible for any rank count.
         z = self.device.send(self.local(self.gen.sample_z(len(global_indices), self.rng)))
         mis = self.mismatched(m, global_indices) if self.conditional else None
-        need_shift = self.shift_mismatch or (self.sync is not None and hasattr(self.dataset, "shifted_embedding"))
-        shifted, shift_ok = self.shifted(global_indices) if need_shift else (None, None)
+        shifted, shift_ok = self.shifted(global_indices) if self.draw_shifted else (None, None)
         x_fake = self.gen(z, m)
         # One augmentation draw per clip for each D pass (DiffAugment); none when train.augment is [].
         aug = (lambda x: augment(x, self.augment, self.aug_rng)) if self.augment else (lambda x: x)
