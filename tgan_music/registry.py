@@ -15,6 +15,7 @@ COMPONENT_MODULES = {
     "dataset": ("tgan_music.data.dataset",),
     "encoder": ("tgan_music.embedding.encoders",),
     "temporal": ("tgan_music.model.generator",),
+    "image": ("tgan_music.model.generator",),
     "generator": ("tgan_music.model.generator",),
     "discriminator": ("tgan_music.model.discriminator",),
     "sync": ("tgan_music.model.sync",),

@@ -18,6 +18,7 @@ declare -A ARM=(
   [music_motion]="experiments/music_motion.yaml --set model.discriminator.args.music_input=0"
   [music_input]="experiments/music_motion.yaml"
   [music_sync]="experiments/music_sync.yaml"
+  [layered]="experiments/music_layered.yaml"
   [sync_frozen]="experiments/music_sync.yaml --set train.sync_start=0"
   [sync_train]="experiments/music_sync.yaml --set train.sync_start=0 --set train.sync_train=true"
   [sync_w03]="experiments/music_sync.yaml --set train.sync_start=0 --set train.sync_train=true --set train.sync_weight=0.3"

@@ -22,6 +22,7 @@ import numpy as np
 from tgan_music.errors import ConfigError
 from tgan_music.model import links as KL
 from tgan_music.model.conditioning import initializer, CONDITIONINGS, flatten_steps, resample_time
+from tgan_music.model.warp import sample_sources
 from tgan_music.registry import registry
 
 
@@ -133,16 +134,15 @@ class MusicContext(chainer.Chain):
 UPSAMPLINGS = ("deconv", "resize")
 
 
-class ImageGenerator(chainer.Chain):
-    """(z0 (M, z0_in), z1 (M, z1_in)) -> frames (M, C, H, W), M = N * T.
+class Decoder(chainer.Chain):
+    """(M, widths[0], h, w) features -> (M, channels, H, W): doubling layers (BN + ReLU each), then
+    a k3 deconvolution with a bias; tanh is the caller's.
 
     ``upsample``: TGAN's k4 s2 deconvolutions, or ``resize`` (nearest-neighbour doubling and a
     k3 convolution), which cannot make the checkerboard texture uneven deconvolution overlap gives.
+    The doubling layers have no bias; the BNs have gamma and beta (TGAN)."""
 
-    Both Linears and the doubling deconvs have no bias, the last k3 deconv has one;
-    the BNs have gamma and beta (TGAN)."""
-
-    def __init__(self, z0_in, z1_in, height, width, channels, widths, init_scale, upsample="deconv"):
+    def __init__(self, height, width, widths, upsample="deconv"):
         super().__init__()
         if upsample not in UPSAMPLINGS:
             raise ConfigError(f"model.generator.args.upsample {upsample!r}; allowed: {', '.join(UPSAMPLINGS)}")
@@ -152,17 +152,14 @@ class ImageGenerator(chainer.Chain):
             raise ConfigError(f"frames of {height}x{width} cannot be made by {n_double} doubling deconvolutions; "
                               f"use sizes divisible by {2 ** n_double} or change model.generator.args.image_widths")
         self.base = (height // 2 ** n_double, width // 2 ** n_double)
-        self.half = widths[0] // 2
-        feat = self.half * self.base[0] * self.base[1]
-        w = initializer(init_scale)
         self.n_double = n_double
+
+    def build_decoder(self, channels, widths, init_scale):
+        """Adds the layers (after the subclass's own, so that a seed draws the weights as before)."""
+        w = initializer(init_scale)
         with self.init_scope():
-            self.l0s = L.Linear(z0_in, feat, nobias=True, initialW=w)
-            self.l0f = L.Linear(z1_in, feat, nobias=True, initialW=w)
-            self.bn0s = L.BatchNormalization(feat)
-            self.bn0f = L.BatchNormalization(feat)
-            for i in range(n_double):
-                if upsample == "deconv":
+            for i in range(self.n_double):
+                if self.upsample == "deconv":
                     layer = KL.Deconvolution2D(widths[i], widths[i + 1], 4, 2, 1, nobias=True, initialW=w)
                 else:   # nearest-neighbour doubling, then a k3 convolution: no checkerboard (Odena et al. 2016)
                     layer = KL.Convolution2D(widths[i], widths[i + 1], 3, 1, 1, nobias=True, initialW=w)
@@ -170,16 +167,131 @@ class ImageGenerator(chainer.Chain):
                 setattr(self, f"bn{i + 1}", L.BatchNormalization(widths[i + 1]))
             self.dc_out = KL.Deconvolution2D(widths[-1], channels, 3, 1, 1, initialW=w)
 
-    def forward(self, z0, z1):
-        m = z0.shape[0]
-        hs = F.relu(self.bn0s(self.l0s(z0))).reshape(m, self.half, *self.base)
-        hf = F.relu(self.bn0f(self.l0f(z1))).reshape(m, self.half, *self.base)
-        h = F.concat((hs, hf), axis=1)
+    def decode(self, h):
         for i in range(1, self.n_double + 1):
             if self.upsample == "resize":
                 h = F.unpooling_2d(h, 2, cover_all=False)
             h = F.relu(self[f"bn{i}"](self[f"dc{i}"](h)))
-        return F.tanh(self.dc_out(h))
+        return self.dc_out(h)
+
+
+def frame_batch(z0, t):
+    """(N, D) per-clip codes -> (N * T, D), each clip's code repeated for its T frames."""
+    n = z0.shape[0]
+    return F.reshape(F.broadcast_to(F.expand_dims(z0, 1), (n, t, z0.shape[1])), (n * t, -1))
+
+
+@registry("image").register("tgan")
+class ImageGenerator(Decoder):
+    """(z0 (N, z0_in), z1 (N, T, z1_in)) -> frames (N * T, C, H, W): TGAN's, every frame drawn from
+    its own z1(t) beside the clip's z0 (each through Linear + BN + ReLU, concatenated on channels),
+    so a frame's whole picture can change with its music. The Linears have no bias."""
+
+    def __init__(self, z0_in, z1_in, height, width, channels, widths, init_scale, upsample="deconv"):
+        super().__init__(height, width, widths, upsample)
+        self.half = widths[0] // 2
+        feat = self.half * self.base[0] * self.base[1]
+        w = initializer(init_scale)
+        with self.init_scope():
+            self.l0s = L.Linear(z0_in, feat, nobias=True, initialW=w)
+            self.l0f = L.Linear(z1_in, feat, nobias=True, initialW=w)
+            self.bn0s = L.BatchNormalization(feat)
+            self.bn0f = L.BatchNormalization(feat)
+        self.build_decoder(channels, widths, init_scale)
+
+    def forward(self, z0, z1):
+        n, t = z1.shape[:2]
+        z0 = frame_batch(z0, t)
+        z1 = F.reshape(z1, (n * t, -1))
+        m = n * t
+        hs = F.relu(self.bn0s(self.l0s(z0))).reshape(m, self.half, *self.base)
+        hf = F.relu(self.bn0f(self.l0f(z1))).reshape(m, self.half, *self.base)
+        return F.tanh(self.decode(F.concat((hs, hf), axis=1)))
+
+
+@registry("image").register("layered")
+class LayeredImageGenerator(Decoder):
+    """(z0 (N, z0_in), z1 (N, T, z1_in)) -> frames (N * T, C, H, W): a static/dynamic split in which
+    the picture comes from z0 once per clip and the motion is geometry (after LR-GAN, Yang et al.
+    2017, with the layer poses moving in time).
+
+    From z0, once per clip: a background and ``layers`` sprites (colour and an alpha mask), and for
+    each sprite a pivot. From each frame's z1(t) (which carries its music): each sprite's angle
+    about its pivot (within +-``max_angle`` degrees) and its shift (within +-``max_shift`` of the
+    half-frame). The sprites are rotated and shifted with a spatial transformer (bilinear; outside
+    the sprite's frame its alpha is 0) and laid over the background in order.
+
+    Why: with TGAN's image generator every frame is drawn afresh, so the cheapest answer to "move
+    with the beat" is a picture that flashes on the onsets (issue 12); here a frame cannot change
+    its colours, only move its parts, so an in-time answer has to be motion, the frames cannot
+    flicker, and the pictures are decoded N times per batch instead of N * T."""
+
+    def __init__(self, z0_in, z1_in, height, width, channels, widths, init_scale, upsample="deconv", *,
+                 layers: int = 1, max_angle: float = 60.0, max_shift: float = 0.25, pose_width: int = 64):
+        if layers < 1:
+            raise ConfigError(f"model.generator.args.image_args.layers {layers}: use 1 or more")
+        self.layers, self.channels = int(layers), channels
+        super().__init__(height, width, widths, upsample)
+        self.height, self.width = height, width
+        self.max_angle = float(np.deg2rad(max_angle))
+        self.max_shift = float(max_shift)
+        feat = widths[0] * self.base[0] * self.base[1]
+        w = initializer(init_scale)
+        with self.init_scope():
+            self.l0 = L.Linear(z0_in, feat, nobias=True, initialW=w)
+            self.bn0 = L.BatchNormalization(feat)
+            self.pivot = L.Linear(z0_in, 2 * layers)
+            # The pose starts near rest (small last weights), so the first clips show still sprites
+            # and D decides how they should move.
+            self.pose0 = L.Linear(z1_in, pose_width)
+            self.pose1 = L.Linear(pose_width, 3 * layers, initialW=chainer.initializers.Normal(0.01))
+        self.build_decoder(channels + layers * (channels + 1), widths, init_scale)
+        self._widths0 = widths[0]
+
+    def poses(self, z0, z1):
+        """Per frame and sprite: (angle in radians, shift x, shift y) (N, T, L, 3), and the
+        per-clip pivots (N, L, 2), in the sampler's [-1, 1] coordinates."""
+        n, t = z1.shape[:2]
+        p = F.tanh(self.pose1(F.relu(self.pose0(F.reshape(z1, (n * t, -1))))))
+        p = F.reshape(p, (n, t, self.layers, 3))
+        scale = self.xp.asarray([self.max_angle, self.max_shift, self.max_shift], p.dtype)
+        return p * F.broadcast_to(scale, p.shape), F.reshape(F.tanh(self.pivot(z0)), (n, self.layers, 2))
+
+    def transforms(self, pose, pivot):
+        """(N, T, L, 3) poses and (N, L, 2) pivots -> (N * T * L, 2, 3) sampler matrices: output point
+        p takes the sprite's colour at A (p - c - d) + c, A the rotation by -angle in pixel units
+        (the frame is not square) written in [-1, 1] coordinates."""
+        n, t, k = pose.shape[:3]
+        a = F.reshape(pose[..., 0], (-1,))
+        d = F.reshape(pose[..., 1:], (-1, 2))
+        c = F.reshape(F.broadcast_to(F.expand_dims(pivot, 1), (n, t, k, 2)), (-1, 2))
+        cos, sin = F.cos(a), F.sin(a)
+        aspect = self.height / self.width
+        row0 = F.stack((cos, sin * aspect), axis=1)                 # x' = cos x + sin (H/W) y
+        row1 = F.stack((-sin / aspect, cos), axis=1)                # y' = -sin (W/H) x + cos y
+        mat = F.stack((row0, row1), axis=1)                         # (M, 2, 2)
+        offset = c - F.squeeze(F.matmul(mat, F.expand_dims(c + d, 2)), 2)
+        return F.concat((mat, F.expand_dims(offset, 2)), axis=2)
+
+    def forward(self, z0, z1):
+        n, t = z1.shape[:2]
+        k, ch = self.layers, self.channels
+        h = F.relu(self.bn0(self.l0(z0))).reshape(n, self._widths0, *self.base)
+        out = self.decode(h)                                        # (N, C + L (C + 1), H, W)
+        background = F.tanh(out[:, :ch])
+        sprites = F.reshape(out[:, ch:], (n, k, ch + 1, self.height, self.width))
+        sprites = F.concat((F.tanh(sprites[:, :, :ch]), F.sigmoid(sprites[:, :, ch:])), axis=2)
+        pose, pivot = self.poses(z0, z1)
+        grid = F.spatial_transformer_grid(self.transforms(pose, pivot), (self.height, self.width))
+        # output (clip, frame, sprite) reads sprite (clip, sprite): no copy per frame
+        source = (self.xp.arange(n)[:, None, None] * k + self.xp.arange(k)[None, None, :]).repeat(t, axis=1)
+        moved = sample_sources(F.reshape(sprites, (n * k, ch + 1, self.height, self.width)), grid, source.ravel())
+        moved = F.reshape(moved, (n, t, k, ch + 1, self.height, self.width))
+        x = F.broadcast_to(F.expand_dims(background, 1), (n, t, ch, self.height, self.width))
+        for i in range(k):
+            rgb, alpha = moved[:, :, i, :ch], F.broadcast_to(moved[:, :, i, ch:], (n, t, ch, self.height, self.width))
+            x = alpha * rgb + (1 - alpha) * x
+        return F.reshape(x, (n * t, ch, self.height, self.width))
 
 
 @registry("generator").register("tgan")
@@ -195,6 +307,7 @@ class Generator(chainer.Chain):
                  image_widths: list = (512, 256, 128, 64, 32),
                  music_steps: int | None = None,
                  music_context: int = 0, music_context_width: int = 32,
+                 image: str = "tgan", image_args: dict = None,
                  upsample: str = "deconv", init_scale: float | None = 0.01):
         super().__init__()
         if conditioning not in CONDITIONINGS:
@@ -219,8 +332,9 @@ class Generator(chainer.Chain):
             if self.temporal.reads_music and conditioning != "per_frame":
                 raise ConfigError(f"model.generator.args.temporal {temporal!r} reads the music frame by frame; "
                                   "set model.conditioning=per_frame")
-            self.image = ImageGenerator(z0_in, z1_in, height, width, channels, list(image_widths), init_scale,
-                                        upsample)
+            self.image = registry("image").build({"name": image, "args": image_args}, z0_in, z1_in, height, width,
+                                                 channels, list(image_widths), init_scale, upsample,
+                                                 where="model.generator.args.image: ")
 
     def sample_z(self, n, rng):
         """z0 ~ U(-1, 1), drawn on the host from ``rng`` (a numpy RandomState) for reproducibility."""
@@ -241,8 +355,6 @@ class Generator(chainer.Chain):
             if self.music_context:
                 frame_music = self.context(frame_music)
             z1 = F.concat((z1, frame_music), axis=2)
-        z1 = F.reshape(z1, (n * t, -1))
-        z0 = F.reshape(F.broadcast_to(F.expand_dims(z0, 1), (n, t, z0.shape[1])), (n * t, -1))
         x = self.image(z0, z1)                                    # (N*T, C, H, W)
         x = F.reshape(x, (n, t) + x.shape[1:])
         return F.transpose(x, (0, 2, 1, 3, 4))
