@@ -1,5 +1,6 @@
 """Generator and discriminator: shapes, conditioning paths, configuration errors."""
 import chainer
+import chainer.functions as F
 import numpy as np
 import pytest
 
@@ -179,3 +180,55 @@ def test_discriminator_music_input_reads_the_music_frame_by_frame():
         d.features(x)
     # Unconditional D ignores the option (no music to read).
     assert Discriminator(16, 16, 16, 3, "none", 3, head="score", music_input=4, **TINY_D).music_input == 0
+
+
+def layered(layers=1, **kw):
+    return Generator(16, 8, 12, 3, "per_frame", 3, image="layered", image_args={"layers": layers, **kw}, init_scale=None,
+                     temporal="music", temporal_args={"width": 8, "dilations": [1, 2]},
+                     **{k: v for k, v in TINY_G.items() if k != "temporal_widths"})
+
+
+def test_layered_generator_at_rest_is_one_picture_laid_over_a_background():
+    g = layered()
+    g.image.pose1.W.array[:] = 0
+    g.image.pose1.b.array[:] = 0
+    z = g.sample_z(2, np.random.RandomState(0))
+    with chainer.using_config("train", False):
+        x = g(z, music(2)).array                                   # (N, C, T, H, W)
+        out = g.image.decode(F.relu(g.image.bn0(g.image.l0(z))).reshape(2, 16, *g.image.base)).array
+    np.testing.assert_allclose(x, np.broadcast_to(x[:, :, :1], x.shape), atol=1e-6)   # no frame changes
+    background, rgb, alpha = np.tanh(out[:, :3]), np.tanh(out[:, 3:6]), 1 / (1 + np.exp(-out[:, 6:7]))
+    np.testing.assert_allclose(x[:, :, 0], alpha * rgb + (1 - alpha) * background, atol=1e-5)
+
+
+def test_layered_generator_moves_the_sprite_with_the_music_and_keeps_distances():
+    g = layered(2)
+    g.image.pose1.W.array *= 100             # poses start near rest; make them large enough to see
+    z = g.sample_z(3, np.random.RandomState(1))
+    with chainer.using_config("train", False):
+        a, b = g(z, music(3, seed=1)).array, g(z, music(3, seed=2)).array
+    assert np.abs(a - b).mean() > 1e-3                                      # the music moves the sprites
+    # A 90-degree turn about the centre takes a point 4.5 px right of it to 4.5 px above or below
+    # (in pixels, though the frame is not square).
+    pose = chainer.Variable(np.array([[[[np.pi / 2, 0, 0]]]], np.float32))
+    pivot = chainer.Variable(np.zeros((1, 1, 2), np.float32))
+    m = g.image.transforms(pose, pivot).array[0]
+    x_out = 4.5 / ((12 - 1) / 2)
+    u, v = m @ np.array([x_out, 0, 1], np.float32)
+    assert abs(u) < 1e-6 and abs(v) * (8 - 1) / 2 == pytest.approx(4.5, rel=1e-5)
+
+
+def test_layered_generator_learns_poses_and_pictures():
+    g = layered()
+    x = g(g.sample_z(2, np.random.RandomState(0)), music(2))
+    g.cleargrads()
+    F.sum(x * x).backward()
+    assert np.abs(g.image.pose1.W.grad).sum() > 0 and np.abs(g.image.l0.W.grad).sum() > 0
+    assert np.abs(g.temporal.c_out.W.grad).sum() > 0
+
+
+def test_image_generator_choice_errors():
+    with pytest.raises(ConfigError, match="layers"):
+        layered(0)
+    with pytest.raises(ConfigError, match="allowed: layered, tgan"):
+        Generator(16, 8, 12, 3, "none", 3, image="sprites", **TINY_G)

@@ -266,7 +266,7 @@ class LayeredImageGenerator(Decoder):
         d = F.reshape(pose[..., 1:], (-1, 2))
         c = F.reshape(F.broadcast_to(F.expand_dims(pivot, 1), (n, t, k, 2)), (-1, 2))
         cos, sin = F.cos(a), F.sin(a)
-        aspect = self.height / self.width
+        aspect = (self.height - 1) / (self.width - 1)              # pixel pitch of y over x in [-1, 1]
         row0 = F.stack((cos, sin * aspect), axis=1)                 # x' = cos x + sin (H/W) y
         row1 = F.stack((-sin / aspect, cos), axis=1)                # y' = -sin (W/H) x + cos y
         mat = F.stack((row0, row1), axis=1)                         # (M, 2, 2)
