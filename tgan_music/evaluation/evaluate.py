@@ -22,11 +22,11 @@ import os
 import numpy as np
 
 from tgan_music.errors import UserError
+from tgan_music.evaluation.metrics import keys_of
 from tgan_music.training.snapshot import snapshot_iteration
 
-RHYTHM_KEYS = ("bas_fact", "bas_bailando", "av_align", "tempo_acc4", "tempo_acc8", "tempo_double",
-               "tempo_half", "tempo_other", "phase_error", "phase_consistency")
-CLASSIFIER_KEYS = ("cls_acc", "cls_acc1", "fd", "is")
+RHYTHM_KEYS = keys_of("rhythm")
+CLASSIFIER_KEYS = keys_of("classifier")
 ROWS = ("generated", "generated_shuffled", "real", "real_shuffled")
 JSON_NAME, MARKDOWN_NAME = "evaluation.json", "evaluation.md"
 
