@@ -19,6 +19,8 @@ import numpy as np
 
 from tgan_music.atomic import write_text
 from tgan_music.errors import UserError
+from tgan_music.evaluation.metrics import HEADLINE
+from tgan_music.evaluation.settings import RhythmSettings
 
 SHIPPED_CONFIG = os.path.join(os.path.dirname(os.path.abspath(__file__)), "assets", "model", "config.yaml")
 
@@ -159,14 +161,13 @@ def run_demo(out, *, videos=8, seconds=10.0, iterations=40, songs=2, song_second
 
     _step(log, 5, "making a music video for a metronome track that changes tempo halfway (80 -> 132 BPM)")
     from tgan_music.audio import load_audio
-    from tgan_music.evaluation.scoring import rhythm_metrics_from_config
     from tgan_music.generation.music_video import generate_music_video
     track, truth = render_track(os.path.join(out, "track"))
     video_path = os.path.join(out, "music_video.mp4")
     reports = generate_music_video(track, video_path, scale=4, device=device, log=log, return_frames=True)
     rep = reports[0]
     audio = load_audio(track, data["sample_rate"])
-    settings = rhythm_metrics_from_config(config["evaluate"]).settings
+    settings = RhythmSettings.from_config(config["evaluate"])
     rhythm = score_music_video(rep.pop("native_frames"), data["fps"], audio, data["sample_rate"], truth,
                                data["frames"], settings)
     summary["music_video"] = {"video": video_path, "contact_sheet": rep["contact_sheet"], "track": track,
@@ -186,15 +187,15 @@ def print_summary(summary, log=print):
     log(f"training:       {summary['training']['dir']}  (loss curves: loss.png, previews: preview/)")
     log(f"evaluation:     {summary['evaluation']['markdown']}")
     rows = summary["evaluation"].get("rows") or {}
-    keys = ("tempo_acc8", "bas_fact", "bas_bailando", "phase_error")
+    keys = HEADLINE
     if rows:
         log("  shipped model on held-out clips at 40-200 BPM (" + ", ".join(keys) + "):")
         for name, row in rows.items():
             log(f"    {name:<20} " + "  ".join(_fmt(row.get(k)) for k in keys))
     if summary.get("songs"):
-        log(f"songs:          {summary['songs']['markdown']}")
+        log(f"songs:          {summary['songs']['markdown']}  (" + ", ".join(keys) + ")")
         for name, row in (summary["songs"].get("rows") or {}).items():
-            log(f"    {name:<20} " + "  ".join(_fmt(row.get(k)) for k in keys[:3]))
+            log(f"    {name:<20} " + "  ".join(_fmt(row.get(k)) for k in keys))
     mv = summary["music_video"]
     log(f"music video:    {mv['video']}  (contact sheet: {mv['contact_sheet']})")
     log(f"  track:        {mv['track']} (80 BPM, then 132 BPM from the middle)")

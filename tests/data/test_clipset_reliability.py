@@ -153,6 +153,6 @@ def test_embedding_of_the_wrong_shape_names_the_file(tiny_clipset, tmp_path):   
     bad = os.path.join(cache.directory, "000001.npy")
     np.save(bad, np.zeros((3, 5), np.float32))
     with pytest.raises(UserError) as err:
-        cache.normalized(1)
+        cache[1]
     assert bad in str(err.value) and "(3, 5)" in str(err.value) and "tgan-music embed" in str(err.value)
     cache[0]   # the others still read

@@ -28,7 +28,7 @@ def run(args):
     rows = list(summary["rows"].items()) + [("real (upper bound)", summary["real"]),
                                             ("shuffled (chance)", summary["shuffled"])]
     for label, row in rows:
-        print(f"{label}: " + ", ".join(f"{key} {cell(row.get(key), fmt)}" for key, _, fmt, _ in COLUMNS
-                                       if key in row))
+        print(f"{label}: " + ", ".join(f"{m.key} {cell(row.get(m.key), m.format)}" for m in COLUMNS
+                                       if m.key in row))
     print(f"wrote {summary['report']} (plots beside it in results/) and {summary['out']}/compare.json")
     return 0

@@ -19,6 +19,7 @@ import chainer
 import numpy as np
 
 from tgan_music.data.storage import ClipStore
+from tgan_music.embedding.stats import EmbeddingStats
 from tgan_music.errors import UserError
 from tgan_music.registry import registry
 
@@ -64,13 +65,14 @@ class ClipDataset(chainer.dataset.DatasetMixin):
     """The clips of one split of a clip set, with their music embeddings.
 
     ``embeddings``: anything with ``__getitem__(clip_index) -> float32 (frames, dims)`` and
-    attributes ``dims``, ``mean``, ``std`` (per-dimension arrays or None), e.g. the
-    embedding cache; None for the unconditional baseline. When ``normalize`` is set and
-    the cache has no statistics, they are computed over this clip set's training split.
+    attributes ``dims`` and ``stats`` (or ``mean``, ``std``: per-dimension arrays or None), e.g.
+    the embedding cache; None for the unconditional baseline. When ``normalize`` is set the
+    embeddings are standardised by ``stats`` (EmbeddingStats: a trained model's), else by the
+    cache's, else by statistics fitted on this clip set's training split.
     ``max_clips`` caps the split (the first clips in clip-set order), for quick runs.
     """
 
-    def __init__(self, root, split, embeddings=None, *, val_fraction: float = 0.1,
+    def __init__(self, root, split, embeddings=None, stats=None, *, val_fraction: float = 0.1,
                  test_fraction: float = 0.1, normalize: bool = True, max_clips: int = None):
         if split not in SPLITS:
             raise UserError(f"dataset split {split!r}: allowed: {', '.join(SPLITS)}")
@@ -104,27 +106,10 @@ class ClipDataset(chainer.dataset.DatasetMixin):
         self._source_clips = {}
         for clip, source in enumerate(self._all_sources):
             self._source_clips.setdefault(source, []).append(clip)
-        self._mean, self._std = self._statistics() if embeddings is not None and self.normalize else (None, None)
-
-    # -- statistics ------------------------------------------------------
-    def _statistics(self):
-        mean = getattr(self.embeddings, "mean", None)
-        std = getattr(self.embeddings, "std", None)
-        if mean is None or std is None:
-            train = [r["clip"] for r in self.store.rows if self.source_split[r["source_key"]] == "train"]
-            stacked = np.concatenate([np.asarray(self.embeddings[c], np.float32).reshape(-1, self.dims)
-                                      for c in train], axis=0)
-            mean = stacked.mean(axis=0) if mean is None else mean
-            std = stacked.std(axis=0) if std is None else std
-        mean = np.asarray(mean, np.float32)
-        # A constant dimension would divide by zero; leave it centred but unscaled.
-        std = np.where(np.asarray(std, np.float32) > 1e-8, std, 1.0).astype(np.float32)
-        return mean, std
-
-    @property
-    def statistics(self):
-        """(mean, std) that standardise this dataset's embeddings, or (None, None) when it does not."""
-        return self._mean, self._std
+        self.stats = None   # the EmbeddingStats that standardise the embeddings (training saves them)
+        if embeddings is not None and self.normalize:
+            self.stats = stats or EmbeddingStats.of(embeddings) or EmbeddingStats.fit(
+                self.embeddings[r["clip"]] for r in rows if self.source_split[r["source_key"]] == "train")
 
     @property
     def dims(self):
@@ -152,9 +137,7 @@ class ClipDataset(chainer.dataset.DatasetMixin):
         if self.embeddings is None:
             return np.zeros((0,), np.float32)
         e = np.asarray(self.embeddings[clip], np.float32)
-        if self._mean is not None:
-            e = (e - self._mean) / self._std
-        return e.astype(np.float32, copy=False)
+        return e if self.stats is None else self.stats.apply(e)
 
     def embedding(self, i):
         return self._embedding_of_clip(self.clip_index(i))
@@ -237,8 +220,9 @@ def check_geometry(store_geometry, data_config, root):
                         "settings or change the data section of the config")
 
 
-def build_dataset(config, split, embeddings=None, root=None):
-    """The dataset component of a loaded config (``data.dataset``) for ``split``.
+def build_dataset(config, split, embeddings=None, root=None, stats=None):
+    """The dataset component of a loaded config (``data.dataset``) for ``split``; ``stats``:
+    the EmbeddingStats of a trained model, to standardise its music as training did.
 
     ``data.val_fraction``/``data.test_fraction`` and ``embedding.normalize`` are passed
     to it unless the component's own args set them."""
@@ -252,7 +236,7 @@ def build_dataset(config, split, embeddings=None, root=None):
             "normalize": config.get("embedding", {}).get("normalize", True)}
     args = {k: v for k, v in args.items() if k in accepted}
     args.update(spec.get("args") or {})
-    dataset = cls(root, split, embeddings, **args)
+    dataset = cls(root, split, embeddings, **args) if stats is None else cls(root, split, embeddings, stats, **args)
     geometry = getattr(dataset, "geometry", None)
     if geometry is not None:
         check_geometry(geometry, data, root)

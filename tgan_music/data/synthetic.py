@@ -50,12 +50,12 @@ def embed_audio(audio, rate, dims, frame_rate=31.25, seed=0):
 
 
 class ArrayEmbeddings:
-    """Embeddings held in memory: ``[clip] -> (frames, dims)`` plus ``dims``/``mean``/``std``."""
+    """Embeddings held in memory: ``[clip] -> (frames, dims)`` plus ``dims`` and ``stats``."""
 
     def __init__(self, arrays):
         self.arrays = [np.asarray(a, np.float32) for a in arrays]
         self.dims = self.arrays[0].shape[1]
-        self.mean = self.std = None
+        self.stats = None   # none: ClipDataset fits its training split
 
     def __len__(self):
         return len(self.arrays)

@@ -21,6 +21,7 @@ import os
 import numpy as np
 
 from tgan_music.atomic import atomic_path, test_pause, write_json
+from tgan_music.embedding.stats import EmbeddingStats
 from tgan_music.errors import UserError
 
 EMBEDDINGS = "embeddings"
@@ -89,7 +90,8 @@ def load_clip(directory, clip, dims, frames=None):
 
 class EmbeddingCache:
     """A complete cache: ``cache[clip] -> float32 (frames, dims)`` (raw), with ``dims``,
-    ``mean``, ``std`` (per-dimension numpy arrays), ``encoder_id``, ``frame_rate``, ``manifest``."""
+    ``stats`` (EmbeddingStats over every clip; ``mean``/``std`` its arrays), ``encoder_id``,
+    ``frame_rate``, ``manifest``."""
 
     def __init__(self, directory, manifest):
         self.directory = directory
@@ -101,8 +103,9 @@ class EmbeddingCache:
         self.sample_rate = int(manifest["sample_rate"])
         self.hop = int(manifest["hop"])
         self.weights_sha256 = manifest.get("weights_sha256")
-        self.mean = np.asarray(manifest["mean"], dtype=np.float32)
-        self.std = np.asarray(manifest["std"], dtype=np.float32)
+        self.stats = EmbeddingStats(np.asarray(manifest["mean"], np.float32),
+                                    np.asarray(manifest["std"], np.float32))
+        self.mean, self.std = self.stats.mean, self.stats.std
         self._len = int(manifest["clips"])
 
     def __len__(self):
@@ -119,11 +122,6 @@ class EmbeddingCache:
         """Embedding frames per clip (every clip has the same), or None when the manifest does not say."""
         total, clips = self.manifest.get("frames_total"), self._len
         return total // clips if total and clips and total % clips == 0 else None
-
-    def normalized(self, clip):
-        """``(cache[clip] - mean) / std`` (constant dimensions left unscaled)."""
-        std = np.where(self.std > 1e-8, self.std, 1.0).astype(np.float32)
-        return (self[clip] - self.mean) / std
 
     def __repr__(self):
         return f"EmbeddingCache({self.directory!r}, {self._len} clips, {self.dims} dims)"
@@ -288,19 +286,10 @@ def _embed_dataset(dataset_root, encoder, name, batch_size, progress, dist):
         if rank != 0:
             dist.barrier()   # rank 0 writes the final manifest
             return EmbeddingCache(directory, read_manifest(directory))
-    # Normalisation statistics over every frame of every clip (float64 sums).
-    total = np.zeros(encoder.dims)
-    squares = np.zeros(encoder.dims)
-    count = 0
-    for i in range(len(keys)):
-        x = load_clip(directory, i, encoder.dims).astype(np.float64)
-        total += x.sum(axis=0)
-        squares += (x * x).sum(axis=0)
-        count += x.shape[0]
-    mean = total / max(count, 1)
-    std = np.sqrt(np.maximum(squares / max(count, 1) - mean * mean, 0.0))
-    final = dict(base, complete=True, clips=len(keys), clip_keys=keys, frames_total=count,
-                 mean=mean.tolist(), std=std.tolist(),
+    # Normalisation statistics over every frame of every clip.
+    stats = EmbeddingStats.fit(load_clip(directory, i, encoder.dims) for i in range(len(keys)))
+    final = dict(base, complete=True, clips=len(keys), clip_keys=keys, frames_total=stats.frames,
+                 mean=stats.mean.tolist(), std=stats.std.tolist(),
                  finished=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"))
     test_pause("embed-commit")   # every clip written, the manifest not yet complete
     write_json(os.path.join(directory, MANIFEST), final, indent=1, durable=True, unique=True)

@@ -14,8 +14,7 @@ librosa is imported where used: importing the package (config validation) stays 
 import numpy as np
 
 from tgan_music.errors import UserError
-
-AUDIO_BEAT_SOURCES = ("beats", "onsets", "ticks")
+from tgan_music.evaluation.settings import AUDIO_BEAT_SOURCES
 HOP_SECONDS = 0.01
 
 

@@ -28,6 +28,7 @@ import subprocess
 import time
 
 from tgan_music.errors import UserError
+from tgan_music.evaluation.metrics import columns
 
 
 def slug(label):
@@ -432,7 +433,7 @@ def run_compare(compare_path, overrides=(), device=None, progress=True, log=prin
     from tgan_music.atomic import write_json, write_text
     from tgan_music.config import load_config
     from tgan_music.evaluation.evaluate import json_safe
-    from tgan_music.evaluation.report import COLUMNS, metric_table, plot_frames, plot_metrics, results_markdown
+    from tgan_music.evaluation.report import metric_table, plot_frames, plot_metrics, results_markdown
 
     device = device or chainer.get_device("@numpy")
     config = load_config(compare_path, overrides)
@@ -522,12 +523,12 @@ def run_compare(compare_path, overrides=(), device=None, progress=True, log=prin
     summary_text = c["summary"] or ("*(To be written by whoever ran this comparison: what these tables "
                                     "answer about the seed's question, whether conditioning on music "
                                     "teaches a network rhythm; set evaluate.compare.summary.)*")
-    columns = [col for key in MAIN_KEYS for col in COLUMNS if col[0] == key]
+    main_columns = columns(MAIN_KEYS)
     sections = [("Each model's own chance level",
                  ["The generated clips of each model scored against another clip's music: a model that "
                   "follows its music scores above this row.", "",
                   metric_table(chance_rows + [("real clips, shuffled music (chance)", shuffled_row)], "model",
-                               columns=columns)]),
+                               columns=main_columns)]),
                 ("Per seed", ["tempo ±8 % / BAS (FACT) of each training seed on the held-out set:", "",
                               "| model | " + " | ".join(f"seed {s}" for s in seeds) + " |",
                               "|" + " --- |" * (len(seeds) + 1)]
@@ -555,7 +556,7 @@ def run_compare(compare_path, overrides=(), device=None, progress=True, log=prin
                               "dashed: chance", rel(metrics_png)),
                              ("One generated clip per model (seed of the first run, frames left to right) "
                               "under a real clip", rel(frames_png))], notes,
-                            sections=sections, summary=summary_text, columns=columns, command_section=True)
+                            sections=sections, summary=summary_text, columns=main_columns, command_section=True)
     os.makedirs(report_dir, exist_ok=True)
     write_text(report, text)
     summary = {"report": report, "out": c["out"], "rows": {label: row for label, row in model_rows},

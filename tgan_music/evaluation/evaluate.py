@@ -22,18 +22,18 @@ import os
 import numpy as np
 
 from tgan_music.errors import UserError
+from tgan_music.evaluation.metrics import keys_of
 from tgan_music.training.snapshot import snapshot_iteration
 
-RHYTHM_KEYS = ("bas_fact", "bas_bailando", "av_align", "tempo_acc4", "tempo_acc8", "tempo_double",
-               "tempo_half", "tempo_other", "phase_error", "phase_consistency")
-CLASSIFIER_KEYS = ("cls_acc", "cls_acc1", "fd", "is")
+RHYTHM_KEYS = keys_of("rhythm")
+CLASSIFIER_KEYS = keys_of("classifier")
 ROWS = ("generated", "generated_shuffled", "real", "real_shuffled")
 JSON_NAME, MARKDOWN_NAME = "evaluation.json", "evaluation.md"
 
 
 # -- the model --------------------------------------------------------------------------
 def load_model(result_dir, device):
-    """(generator, config, snapshot, embedding mean, std, model directory) of a training result
+    """(generator, config, snapshot, EmbeddingStats, model directory) of a training result
     directory or one of its snapshots.
 
     The embedding statistics come from ``embedding_stats.npz`` when training wrote one; else
@@ -43,19 +43,17 @@ def load_model(result_dir, device):
         raise UserError(f"{result_dir}: no such result directory; pass a directory written by "
                         "`tgan-music train CONFIG --out DIR` (or one of its snapshot_iter_*.npz)")
     model = load_generator(result_dir, device, require_stats=False)
-    return model.gen, model.config, model.snapshot, model.mean, model.std, model.result_dir
+    return model.gen, model.config, model.snapshot, model.stats, model.result_dir
 
 
-def generate_clips(gen, dataset, indices, conditional, seed, mean=None, std=None,
-                   batchsize=16, progress=True):
-    """float32 (n, C, T, H, W) in [-1, 1]: one clip per example index, z from ``seed``."""
+def generate_clips(gen, dataset, indices, conditional, seed, batchsize=16, progress=True):
+    """float32 (n, C, T, H, W) in [-1, 1]: one clip per example index, z from ``seed`` (the
+    music as the dataset standardises it)."""
     from tgan_music.generation.model import generate_videos
     z = gen.sample_z(len(indices), np.random.RandomState(seed))
     music = None
     if conditional:
         music = np.stack([dataset.embedding(int(i)) for i in indices]).astype(np.float32)
-        if mean is not None:
-            music = ((music - mean) / std).astype(np.float32)
     bar = None
     if progress:
         from tqdm import tqdm
@@ -197,7 +195,7 @@ def evaluate_result(result_dir, *, clips=None, samples=None, split=None, classif
     from tgan_music.evaluation.scoring import rhythm_metrics_from_config, shuffled_pairs
 
     device = device or chainer.get_device("@numpy")
-    gen, config, snapshot, mean, std, model_dir = load_model(result_dir, device)
+    gen, config, snapshot, stats, model_dir = load_model(result_dir, device)
     ev = config["evaluate"]
     samples = int(samples or ev["samples"])
     split = split or ev["split"]
@@ -214,18 +212,14 @@ def evaluate_result(result_dir, *, clips=None, samples=None, split=None, classif
     if conditional:
         from tgan_music.embedding.cache import open_cache
         embeddings = open_cache(root, config["embedding"]["encoder"], config["embedding"]["dims"])
-    if mean is not None:
-        config_eval = dict(config, embedding=dict(config["embedding"], normalize=False))
-    else:
-        config_eval = config  # standardised by the clip set's statistics, as in training
-    heldout = build_dataset(config_eval, split, embeddings, root=root)
+    # The model's training statistics; without them the clip set's, as training did.
+    heldout = build_dataset(config, split, embeddings, root=root, stats=stats)
     data = heldout.geometry
     fps, sample_rate = data["fps"], data["sample_rate"]
     seconds = data["frames"] / fps
     indices = np.arange(samples) % len(heldout)
 
-    videos = generate_clips(gen, heldout, indices, conditional, ev["seed"], mean, std,
-                            progress=progress)
+    videos = generate_clips(gen, heldout, indices, conditional, ev["seed"], progress=progress)
     rows_ = [heldout.row(int(i)) for i in indices]
     audios = [heldout.audio(int(i)) for i in indices]
     ticks = [beats_mod.clip_ticks(r, seconds) for r in rows_]
@@ -241,14 +235,14 @@ def evaluate_result(result_dir, *, clips=None, samples=None, split=None, classif
                                                 [first[c] for c in distinct], audios, ticks, tempi, fps,
                                                 sample_rate, progress)
     flicker_rows(rows, videos, real_videos, generate_clips(gen, heldout, indices, conditional, ev["seed"] + 1,
-                                                           mean, std, progress=False))
+                                                           progress=False))
     tempo_breakdown = {"generated": by_tempo(gen_rhythm["per_clip"], tempi),
                        "real": by_tempo(real_rhythm["per_clip"], [tempi[first[c]] for c in distinct])}
 
     classifier_info = None
     predictions = None
     if tempo_classifier is not None:
-        ref, n_ref = reference_features(tempo_classifier, root, config_eval, ev["fd_reference_clips"], fps)
+        ref, n_ref = reference_features(tempo_classifier, root, config, ev["fd_reference_clips"], fps)
         pairs = lambda count: shuffled_pairs(count, ev["shuffle_rounds"], ev["seed"])  # noqa: E731
         cls_rows, predictions = classifier_rows(tempo_classifier, videos, heldout, indices, ref, fps, pairs)
         for name, values in cls_rows.items():
@@ -272,7 +266,7 @@ def evaluate_result(result_dir, *, clips=None, samples=None, split=None, classif
         "samples": samples,
         "conditioning_clips": len(distinct),
         "geometry": {k: data[k] for k in ("fps", "frames", "height", "width")},
-        "embedding_statistics": "embedding_stats.npz" if mean is not None else "clip set (as in training)",
+        "embedding_statistics": "embedding_stats.npz" if stats is not None else "clip set (as in training)",
         "rhythm_settings": {k: v for k, v in gen_rhythm["settings"].items()},
         "classifier": classifier_info,
         "rows": rows,

@@ -28,6 +28,7 @@ import scipy.ndimage
 import scipy.signal
 
 from tgan_music.errors import UserError
+from tgan_music.evaluation.settings import DEFAULT
 
 # Luma weights (ITU-R BT.601): motion is measured on brightness, colours move together.
 LUMA = np.array([0.299, 0.587, 0.114])
@@ -58,7 +59,8 @@ def to_grey(video):
     raise UserError(f"video with {channels} channels; expected 1, 3 or 4 (channels last)")
 
 
-def motion_signal(video, fps, *, blur_pixels=4.0, noise_floor=3.0, smooth_seconds=0.0):
+def motion_signal(video, fps, *, blur_pixels=DEFAULT.blur_pixels, noise_floor=DEFAULT.noise_floor,
+                  smooth_seconds=0.0):
     """The motion signal of one clip (see the module docstring), one value per inner frame.
 
     ``blur_pixels``: spatial Gaussian sigma (pixels at 96x128); ``noise_floor``: multiple of
@@ -94,7 +96,7 @@ def refine_minimum_v(left, centre, right):
     return float(np.clip((left - right) / (2.0 * rise), -0.5, 0.5))
 
 
-def kinematic_beats(motion, *, prominence=0.2):
+def kinematic_beats(motion, *, prominence=DEFAULT.prominence):
     """Times (s) of the local minima of a MotionSignal: where the motion stops and turns.
 
     A minimum counts when it is at least ``prominence`` x (max - min of the signal) below the
@@ -112,7 +114,7 @@ def kinematic_beats(motion, *, prominence=0.2):
     return np.asarray(beats, dtype=np.float64)
 
 
-def motion_peaks(motion, *, prominence=0.2):
+def motion_peaks(motion, *, prominence=DEFAULT.prominence):
     """Times (s) of the local maxima of a MotionSignal (the events of AV-Align, TempoTokens)."""
     values = motion.values
     if motion.static or values.size < 3:

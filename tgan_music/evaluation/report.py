@@ -2,22 +2,11 @@
 import math
 import os
 
-# (key, column title, format, higher is better) in table order.
-COLUMNS = (
-    ("tempo_acc8", "tempo ±8 %", "{:.2f}", True),
-    ("tempo_acc4", "tempo ±4 %", "{:.2f}", True),
-    ("tempo_octave", "octave errors", "{:.2f}", False),
-    ("bas_fact", "BAS (FACT)", "{:.3f}", True),
-    ("bas_bailando", "BAS (Bailando)", "{:.3f}", True),
-    ("av_align", "AV-Align", "{:.3f}", True),
-    ("phase_error", "phase error", "{:.3f}", False),
-    ("flicker", "flicker", "{:.2f}", False),
-    ("seed_spread", "seed spread", "{:.2f}", True),
-    ("cls_acc", "classifier acc", "{:.2f}", True),
-    ("cls_acc1", "acc ±1 bin", "{:.2f}", True),
-    ("fd", "FD", "{:.2f}", False),
-    ("is", "IS", "{:.2f}", True),
-)
+from tgan_music.evaluation.metrics import BY_KEY, columns
+
+# The columns of evaluation.md and RESULTS.md, in table order (labels and formats: METRICS).
+COLUMNS = columns(("tempo_acc8", "tempo_acc4", "tempo_octave", "bas_fact", "bas_bailando", "av_align",
+                   "phase_error", "flicker", "seed_spread", "cls_acc", "cls_acc1", "fd", "is"))
 ROW_TITLES = {
     "generated": "generated, with its music",
     "generated_shuffled": "generated, with another clip's music (chance)",
@@ -52,12 +41,12 @@ def level(value):
 
 def metric_table(named_rows, first_title="row", extra=None, columns=COLUMNS):
     """A Markdown table: one line per (title, {metric: value}); ``extra`` adds a last column
-    (title, [text per row]); ``columns``: (key, title, format, higher is better) in order."""
-    keys = [c for c in columns if any(c[0] in row for _, row in named_rows)]
-    head = [first_title] + [c[1] for c in keys] + ([extra[0]] if extra else [])
+    (title, [text per row]); ``columns``: metrics.Metric in order."""
+    shown = [m for m in columns if any(m.key in row for _, row in named_rows)]
+    head = [first_title] + [m.label for m in shown] + ([extra[0]] if extra else [])
     lines = ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
     for n, (title, row) in enumerate(named_rows):
-        cells = [title] + [cell(row.get(k), fmt) for k, _, fmt, _ in keys]
+        cells = [title] + [cell(row.get(m.key), m.format) for m in shown]
         if extra:
             cells.append(extra[1][n])
         lines.append("| " + " | ".join(cells) + " |")
@@ -152,8 +141,6 @@ def plot_metrics(path, model_rows, real_row, shuffled_row, keys=("tempo_acc8", "
     as lines; written atomically as PNG."""
     from tgan_music.plots import pyplot, save_figure
     plt = pyplot()
-    titles = {k: t for k, t, _, _ in COLUMNS}
-    better = {k: b for k, _, _, b in COLUMNS}
     keys = [k for k in keys if any(k in row for _, row in model_rows)]
     fig, axes = plt.subplots(1, len(keys), figsize=(3.0 * len(keys), 3.4), squeeze=False)
     labels = [label for label, _ in model_rows]
@@ -166,7 +153,7 @@ def plot_metrics(path, model_rows, real_row, shuffled_row, keys=("tempo_acc8", "
         for value, style, name in ((real_row.get(key), "-", "real"), (shuffled_row.get(key), "--", "chance")):
             if math.isfinite(level(value)):
                 ax.axhline(level(value), color="k", linestyle=style, linewidth=1, label=name)
-        ax.set_title(f"{titles[key]} ({'higher' if better[key] else 'lower'} is better)", fontsize=9)
+        ax.set_title(f"{BY_KEY[key].label} ({BY_KEY[key].direction} is better)", fontsize=9)
         ax.set_xticks(range(len(labels)))
         ax.set_xticklabels(labels, rotation=35, ha="right", fontsize=8)
     axes[0][0].legend(fontsize=8)

@@ -13,6 +13,8 @@ from tgan_music.errors import UserError
 from tgan_music.evaluation import beats as beats_mod
 from tgan_music.evaluation import motion as motion_mod
 from tgan_music.evaluation import rhythm, tempo
+from tgan_music.evaluation.metrics import HEADLINE
+from tgan_music.evaluation.settings import DEFAULT, RhythmSettings
 from tgan_music.registry import registry
 
 
@@ -31,17 +33,6 @@ class AudioRhythm:
     onsets: np.ndarray     # onset peaks (s), AV-Align's audio events
     tempo_bpm: float       # reference tempo: ground truth when known, else estimated
     ticks: np.ndarray = field(default=None)  # known metronome ticks, or None
-
-
-@dataclass
-class RhythmSettings:
-    sigma_seconds: float = 0.05
-    audio_beats: str = "auto"
-    prominence: float = 0.2
-    blur_pixels: float = 4.0
-    noise_floor: float = 3.0
-    min_bpm: float = 30.0
-    max_bpm: float = 300.0
 
 
 def analyse_video(video, fps, settings):
@@ -132,7 +123,7 @@ def score_clips(videos, audios, fps, sample_rate, *, ticks=None, tempi=None, set
     "shuffled": summary, "range": {metric: real - shuffled mean}, "per_clip": [scores],
     "settings": {...}}``; shuffled is absent with fewer than 2 clips or ``shuffle_rounds=0``.
     """
-    settings = settings or RhythmSettings()
+    settings = settings or DEFAULT
     if len(videos) != len(audios):
         raise UserError(f"{len(videos)} videos but {len(audios)} audio tracks; give one audio per video")
     count = len(videos)
@@ -154,7 +145,7 @@ def score_clips(videos, audios, fps, sample_rate, *, ticks=None, tempi=None, set
         row["music_tempo_bpm"] = audio_rhythms[i].tempo_bpm
     real = summarise([{k: v for k, v in row.items() if not k.endswith("_bpm")} for row in per_clip])
     result = {"real": real, "per_clip": per_clip, "settings": {
-        **settings.__dict__, "bas": "bas_fact: FACT/AIST++ (mean over motion beats); "
+        **settings.as_dict(), "bas": "bas_fact: FACT/AIST++ (mean over motion beats); "
                                     "bas_bailando: Bailando (mean over music beats)",
         "shuffle_rounds": shuffle_rounds, "seed": seed}}
     if count >= 2 and shuffle_rounds > 0:
@@ -188,9 +179,6 @@ def channels_last(videos):
     return [np.moveaxis(np.asarray(v), 0, -1) for v in videos]
 
 
-DEFAULT_KEYS = ("bas_fact", "bas_bailando", "av_align", "tempo_acc8", "phase_error")
-
-
 @registry("metric").register("rhythm")
 class RhythmMetrics:
     """The rhythm metrics as a configurable component.
@@ -202,15 +190,12 @@ class RhythmMetrics:
     ``score(videos, audios, ...)`` is the same on clips already at hand.
     """
 
-    def __init__(self, *, sigma_seconds: float = 0.05, audio_beats: str = "auto",
-                 prominence: float = 0.2, blur_pixels: float = 4.0, noise_floor: float = 3.0,
-                 min_bpm: float = 30.0, max_bpm: float = 300.0, shuffle_rounds: int = 3,
-                 seed: int = 0, samples: int = 16, keys: list = DEFAULT_KEYS, shuffled: bool = True):
-        if audio_beats not in ("auto",) + beats_mod.AUDIO_BEAT_SOURCES:
-            raise UserError(f"unknown audio_beats {audio_beats!r}; allowed: auto, "
-                            f"{', '.join(beats_mod.AUDIO_BEAT_SOURCES)}")
-        if sigma_seconds <= 0:
-            raise UserError(f"sigma_seconds={sigma_seconds} must be > 0 (seconds)")
+    # Keyword defaults from RhythmSettings: the registry reads them as the config's args.
+    def __init__(self, *, sigma_seconds: float = DEFAULT.sigma_seconds, audio_beats: str = DEFAULT.audio_beats,
+                 prominence: float = DEFAULT.prominence, blur_pixels: float = DEFAULT.blur_pixels,
+                 noise_floor: float = DEFAULT.noise_floor, min_bpm: float = DEFAULT.min_bpm,
+                 max_bpm: float = DEFAULT.max_bpm, shuffle_rounds: int = 3,
+                 seed: int = 0, samples: int = 16, keys: list = HEADLINE, shuffled: bool = True):
         self.settings = RhythmSettings(sigma_seconds=sigma_seconds, audio_beats=audio_beats,
                                        prominence=prominence, blur_pixels=blur_pixels,
                                        noise_floor=noise_floor, min_bpm=min_bpm, max_bpm=max_bpm)
@@ -246,8 +231,5 @@ class RhythmMetrics:
 
 def rhythm_metrics_from_config(evaluate):
     """RhythmMetrics from the ``evaluate`` config section (tgan_music/evaluation/defaults.py)."""
-    return RhythmMetrics(
-        sigma_seconds=evaluate["bas_sigma_seconds"], audio_beats=evaluate["audio_beats"],
-        prominence=evaluate["beat_prominence"], blur_pixels=evaluate["motion_blur_pixels"],
-        noise_floor=evaluate["motion_noise_floor"], shuffle_rounds=evaluate["shuffle_rounds"],
-        seed=evaluate["seed"])
+    return RhythmMetrics(**RhythmSettings.from_config(evaluate).as_dict(),
+                         shuffle_rounds=evaluate["shuffle_rounds"], seed=evaluate["seed"])

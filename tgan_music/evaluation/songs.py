@@ -30,6 +30,8 @@ import numpy as np
 from tgan_music.errors import UserError
 from tgan_music.evaluation import motion as motion_mod
 from tgan_music.evaluation import rhythm, scoring, tempo
+from tgan_music.evaluation.metrics import columns
+from tgan_music.evaluation.settings import RhythmSettings
 
 JSON_NAME, MARKDOWN_NAME = "songs_evaluation.json", "songs_evaluation.md"
 ROWS = ("generated", "generated_other_song", "bar", "bar_other_song")
@@ -39,21 +41,11 @@ ROW_TITLES = {
     "bar": "beat bar, with its song (upper bound)",
     "bar_other_song": "beat bar, against another song's beats",
 }
-# (key, title, format, higher is better): report.metric_table's columns for this table.
-COLUMNS = (
-    ("tempo_acc8", "tempo ±8 %", "{:.2f}", True),
-    ("tempo_octave", "octave errors", "{:.2f}", False),
-    ("tempo_acc4", "tempo ±4 %", "{:.2f}", True),
-    ("bas_fact", "BAS (FACT)", "{:.3f}", True),
-    ("bas_bailando", "BAS (Bailando)", "{:.3f}", True),
-    ("phase_offset", "minima phase (beats)", "{:+.3f}", False),
-    ("phase_consistency", "phase consistency", "{:.2f}", True),
-    ("av_align", "AV-Align", "{:.3f}", True),
-    ("flicker", "flicker", "{:.2f}", False),
-    ("flicker_ratio", "flicker / bar's", "{:.2f}", False),
-    ("seed_spread", "seed spread", "{:.2f}", True),
-)
-METRICS = tuple(c[0] for c in COLUMNS) + ("tempo_double", "tempo_half", "tempo_other", "phase_error")
+# report.metric_table's columns for this table, in its order (labels and formats: METRICS).
+COLUMNS = columns(("tempo_acc8", "tempo_octave", "tempo_acc4", "bas_fact", "bas_bailando", "phase_offset",
+                   "phase_consistency", "av_align", "flicker", "flicker_ratio", "seed_spread"))
+# The metrics averaged over a song's videos: the columns and a few more for the JSON.
+METRICS = tuple(m.key for m in COLUMNS) + ("tempo_double", "tempo_half", "tempo_other", "phase_error")
 
 
 # -- analysis --------------------------------------------------------------------------------
@@ -157,7 +149,7 @@ def evaluate_songs(model, songs_dir, *, seeds=3, duration=20.0, out=None, rounds
     config = trained.config
     data = config["data"]
     fps, height, width, rate = data["fps"], data["height"], data["width"], data["sample_rate"]
-    settings = scoring.rhythm_metrics_from_config(config["evaluate"]).settings
+    settings = RhythmSettings.from_config(config["evaluate"])
     out = out or os.path.join(songs_dir, "evaluation", config["name"])
     video_dir = os.path.join(out, "videos")
     os.makedirs(video_dir, exist_ok=True)

@@ -13,17 +13,19 @@ of it are octave errors, counted apart (MIREX's tempo conventions).
 """
 import numpy as np
 
+from tgan_music.evaluation.settings import DEFAULT
+
 # Tempo relations counted apart from agreement: name -> factor of the reference tempo.
 OCTAVE_RELATIONS = {"double": 2.0, "half": 0.5, "triple": 3.0, "third": 1.0 / 3.0}
 
 
-def bpm_range(fps, min_bpm=30.0, max_bpm=300.0):
+def bpm_range(fps, min_bpm=DEFAULT.min_bpm, max_bpm=DEFAULT.max_bpm):
     """The searchable BPM range at ``fps``: below 90 % of the motion signal's Nyquist rate."""
     nyquist_bpm = 60.0 * fps / 2.0
     return float(min_bpm), float(min(max_bpm, 0.9 * nyquist_bpm))
 
 
-def dominant_tempo(values, rate, *, min_bpm=30.0, max_bpm=300.0, padded_length=8192):
+def dominant_tempo(values, rate, *, min_bpm=DEFAULT.min_bpm, max_bpm=DEFAULT.max_bpm, padded_length=8192):
     """The BPM of the strongest periodicity of ``values`` sampled at ``rate`` Hz, or NaN.
 
     NaN when the signal is constant or too short (fewer than 4 samples)."""

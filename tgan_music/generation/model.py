@@ -8,6 +8,8 @@ import os
 
 import numpy as np
 
+from tgan_music.embedding.stats import FILE_NAME as STATS_FILE
+from tgan_music.embedding.stats import EmbeddingStats
 from tgan_music.errors import UserError
 
 # The model that ships with the package (trained by `tgan-music train` on the metronome set).
@@ -17,25 +19,25 @@ SHIPPED_MODEL = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__f
 # A model directory may hold just the generator's weights (what `export_model` writes).
 GENERATOR_FILE = "generator.npz"
 # What export_model copies beside the weights: the config, music statistics and the record.
-MODEL_FILES = ("config.yaml", "embedding_stats.npz", "run_info.json", "log", "loss.png", "scores.png")
+MODEL_FILES = ("config.yaml", STATS_FILE, "run_info.json", "log", "loss.png", "scores.png")
 
 
 class TrainedGenerator:
     """A generator with the config and the embedding statistics it was trained with."""
 
-    def __init__(self, config, gen, snapshot, mean=None, std=None, result_dir=None):
+    def __init__(self, config, gen, snapshot, stats=None, result_dir=None):
         self.config, self.gen, self.snapshot = config, gen, snapshot
         self.result_dir = result_dir   # the directory of config.yaml, embedding_stats.npz, log
-        self.mean, self.std = mean, std
+        self.stats = stats             # EmbeddingStats of training, or None
 
     @property
     def conditioning(self):
         return self.config["model"]["conditioning"]
 
     def normalize(self, embeddings):
-        if self.mean is None or not self.config["embedding"].get("normalize", True):
+        if self.stats is None or not self.config["embedding"].get("normalize", True):
             return embeddings.astype(np.float32)
-        return ((embeddings - self.mean) / self.std).astype(np.float32)
+        return self.stats.apply(embeddings)
 
 
 def _resolve(model):
@@ -73,7 +75,7 @@ def load_generator(model=None, device=None, require_stats=True):
     """The TrainedGenerator of ``model`` (None = the shipped model) on ``device``.
 
     Without ``require_stats`` a conditional model lacking ``embedding_stats.npz`` loads with
-    mean = std = None (the caller then standardises with its clip set's statistics)."""
+    stats None (the caller then standardises with its clip set's statistics)."""
     import chainer
 
     from tgan_music.config import load_config
@@ -105,18 +107,15 @@ def load_generator(model=None, device=None, require_stats=True):
         raise UserError(f"{snapshot}: does not hold the generator of {config_path} "
                         f"({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}); "
                         "pass the result directory it was trained in") from None
-    mean = std = None
-    stats_path = os.path.join(result_dir, "embedding_stats.npz")
+    stats = None
     if config["model"]["conditioning"] != "none" and config["embedding"].get("normalize", True):
-        if os.path.isfile(stats_path):
-            with np.load(stats_path) as s:
-                mean, std = s["mean"].astype(np.float32), s["std"].astype(np.float32)
-        elif require_stats:
+        stats = EmbeddingStats.load(result_dir)
+        if stats is None and require_stats:
             raise UserError(f"{result_dir}: no embedding_stats.npz (the music statistics used in training); "
                             "it is written by `tgan-music train`: re-run training for a few iterations to write it")
     if device is not None:
         gen.to_device(device)
-    return TrainedGenerator(config, gen, snapshot, mean, std, result_dir)
+    return TrainedGenerator(config, gen, snapshot, stats, result_dir)
 
 
 def export_model(result_dir, out_dir):

@@ -10,6 +10,7 @@ import numpy as np
 
 from tgan_music.atomic import write_json
 from tgan_music.errors import UserError
+from tgan_music.evaluation.settings import RhythmSettings
 from tgan_music.generation.frames import change_fps, contact_sheet, seam_report
 from tgan_music.generation.windows import WindowPlan
 
@@ -61,9 +62,8 @@ TEMPO_WORDS = {"match": "the song's tempo", "double": "twice the song's tempo", 
 def music_rhythm(audio, rate, evaluate_config):
     """The song's estimated beats (librosa.beat.beat_track) with the model's rhythm settings:
     (AudioRhythm, RhythmSettings)."""
-    from tgan_music.evaluation.scoring import analyse_audio, rhythm_metrics_from_config
-    settings = rhythm_metrics_from_config(evaluate_config).settings
-    settings.audio_beats = "beats"
+    from tgan_music.evaluation.scoring import analyse_audio
+    settings = RhythmSettings.from_config(evaluate_config).replace(audio_beats="beats")
     return analyse_audio(audio, rate, settings), settings
 
 

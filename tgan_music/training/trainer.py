@@ -7,7 +7,6 @@ import chainer
 import numpy as np
 from chainer.training import extensions
 
-from tgan_music.atomic import atomic_path
 from tgan_music.embedding.cache import open_cache
 from tgan_music.errors import UserError
 from tgan_music.training.augment import check_policies
@@ -165,14 +164,9 @@ class StopTrigger:
 
 
 def save_embedding_statistics(out, dataset):
-    """Writes the mean/std that standardised the music in training (generation applies them too)."""
-    mean, std = getattr(dataset, "statistics", (None, None))
-    if mean is None:
-        return None
-    path = os.path.join(out, "embedding_stats.npz")
-    with atomic_path(path) as tmp:
-        np.savez(tmp, mean=np.asarray(mean, np.float32), std=np.asarray(std, np.float32))
-    return path
+    """Writes the EmbeddingStats that standardised the music in training (generation applies them too)."""
+    stats = getattr(dataset, "stats", None)
+    return None if stats is None else stats.save(out)
 
 
 def train(config, out, device=None, *, embeddings=None, dataset=None, quiet=False, dist=None):
