@@ -23,6 +23,8 @@ setup(
         "scipy>=1.11,<2",
         "scikit-video==1.1.11",
         "librosa>=0.10,<0.12",
+        # CRC-32C of the TensorFlow checkpoint reader (tgan_music/embedding/crc32c.py).
+        "google-crc32c>=1.5,<2",
         "soundfile>=0.12",
         "pyyaml>=6",
         "matplotlib>=3.7",

@@ -45,12 +45,13 @@ def load_runs(root, json_path):
 
 def exported_iteration(run_dir):
     """The iteration of the snapshot exported to RUN/selected (its SOURCE.txt names it), else None."""
+    from tgan_music.training.snapshot import snapshot_iteration  # imports chainer: only when needed
     try:
         with open(os.path.join(run_dir, "selected", "SOURCE.txt"), encoding="utf-8") as f:
-            found = re.search(r"snapshot_iter_(\d+)", f.read())
+            words = f.read().split()   # "generator weights of snapshot_iter_<N>.npz"
     except OSError:
         return None
-    return int(found.group(1)) if found else None
+    return snapshot_iteration(words[-1]) if words else None
 
 
 def rows_of(result):

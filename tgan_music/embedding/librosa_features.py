@@ -28,7 +28,8 @@ FEATURES = ("onset_strength", "log_rms", "log_low_energy", "centroid_khz") + tup
 
 
 class LibrosaEncoder:
-    """Hand-made features at the NSynth encoder's frame rate (encoder id ``librosa-v1``)."""
+    """Fixed features at the NSynth encoder's frame rate (encoder id ``librosa-v1``), mostly from
+    librosa's own functions (stft, melspectrogram, onset_strength, rms, chroma_stft)."""
 
     encoder_id = "librosa-v1"
     dims = len(FEATURES)
@@ -39,13 +40,8 @@ class LibrosaEncoder:
 
     def __init__(self):
         import librosa
-        self._bands = librosa.filters.mel(sr=SAMPLE_RATE, n_fft=SHORT_FFT, n_mels=ONSET_BANDS).astype(np.float32)
-        self._chroma = librosa.filters.chroma(sr=SAMPLE_RATE, n_fft=N_FFT).astype(np.float32)
-        freqs = librosa.fft_frequencies(sr=SAMPLE_RATE, n_fft=N_FFT)
-        self._freqs_khz = (freqs / 1000.0).astype(np.float32)
         self._low = librosa.fft_frequencies(sr=SAMPLE_RATE, n_fft=SHORT_FFT) < LOW_BAND_HZ
-        self._window = np.hanning(N_FFT + 1)[:-1].astype(np.float32)
-        self._short_window = np.hanning(SHORT_FFT + 1)[:-1].astype(np.float32)
+        self._freqs_khz = (librosa.fft_frequencies(sr=SAMPLE_RATE, n_fft=N_FFT) / 1000.0).astype(np.float32)
 
     def weights_sha256(self):
         return None
@@ -58,22 +54,32 @@ class LibrosaEncoder:
         frames = audio.shape[0] // HOP
         if frames == 0:
             return np.zeros((0, self.dims), dtype=np.float32)
-        own = audio[:frames * HOP].reshape(frames, HOP)  # frame k's own samples
-        short = np.abs(np.fft.rfft(own * self._short_window, axis=1)).astype(np.float32) ** 2
-        # Flux of log-compressed mel bands: bands average out noise that single bins would flicker with.
-        compressed = np.log1p(1000.0 * (short @ self._bands.T))
-        onset = np.concatenate([[0.0], np.maximum(np.diff(compressed, axis=0), 0.0).mean(axis=1)])
-        log_rms = np.log(np.sqrt((own.astype(np.float64) ** 2).mean(axis=1)) + 1e-5)
-        log_low = np.log(short[:, self._low].sum(axis=1) + 1e-8)
-        # Tonal features: a 2048-sample window centred on sample 512k + 256 (frame k's centre).
+        import librosa
+        own = audio[:frames * HOP]
+        # Rhythmic features: each frame's own 512 samples (center=False), periodic Hann window.
+        short = np.abs(librosa.stft(own, n_fft=SHORT_FFT, hop_length=HOP, center=False)) ** 2
+        # Flux of log-compressed mel bands: bands average out noise that single bins would flicker
+        # with. The compression is passed in as S: onset_strength(y=...) would take power_to_db
+        # instead, and its center=False does not reach the spectrogram it computes (that one is
+        # centred, one frame more and half a frame early).
+        bands = librosa.feature.melspectrogram(S=short, sr=SAMPLE_RATE, n_mels=ONSET_BANDS)
+        onset = librosa.onset.onset_strength(S=np.log1p(1000.0 * bands), sr=SAMPLE_RATE, hop_length=HOP,
+                                             center=False)
+        log_rms = np.log(librosa.feature.rms(y=own, frame_length=HOP, hop_length=HOP, center=False)[0] + 1e-5)
+        log_low = np.log(short[self._low].sum(axis=0) + 1e-8)
+        # Tonal features: a 2048-sample window centred on sample 512k + 256 (frame k's centre). No
+        # librosa framing gives that (center=True centres windows on 512k), so the signal is padded
+        # by 768 on each side and framed with center=False.
         pad = (N_FFT - HOP) // 2
-        padded = np.pad(audio[:frames * HOP], (pad, pad))
-        idx = np.arange(N_FFT)[None, :] + HOP * np.arange(frames)[:, None]
-        power = (np.abs(np.fft.rfft(padded[idx] * self._window, axis=1)) ** 2).astype(np.float32)
-        total = power.sum(axis=1)
-        centroid = (power @ self._freqs_khz) / np.maximum(total, 1e-10)
-        chroma = power @ self._chroma.T
-        chroma = chroma / np.maximum(chroma.max(axis=1, keepdims=True), 1e-10)
+        power = np.abs(librosa.stft(np.pad(own, (pad, pad)), n_fft=N_FFT, hop_length=HOP, center=False)) ** 2
+        # Centroid (power-weighted) and chroma are divided by max(x, 1e-10), so frames near digital
+        # silence fade to 0. librosa's spectral_centroid and chroma_stft(norm=inf) normalise every
+        # frame above float32's tiny, turning a near-silent frame's noise into a full-scale centroid
+        # or chroma; so the centroid stays two lines here and chroma_stft gives the raw chroma
+        # (tuning 0 rather than estimated per clip).
+        centroid = self._freqs_khz @ power / np.maximum(power.sum(axis=0), 1e-10)
+        chroma = librosa.feature.chroma_stft(S=power, sr=SAMPLE_RATE, tuning=0.0, norm=None)
+        chroma = (chroma / np.maximum(chroma.max(axis=0, keepdims=True), 1e-10)).T
         out = np.column_stack([onset, log_rms, log_low, centroid, chroma])
         return out.astype(np.float32)
 

@@ -12,7 +12,7 @@ from tgan_music.errors import UserError
 from tgan_music.training.augment import check_policies
 from tgan_music.training.losses import build_loss
 from tgan_music.training.snapshot import Snapshot, latest_snapshot, resume
-from tgan_music.training.triggers import every_and_last
+from tgan_music.training.triggers import StopTrigger, every_and_last
 from tgan_music.training.updater import GANUpdater, NonFiniteLoss, SeededOrderSampler
 
 
@@ -146,21 +146,6 @@ def build_trainer(config, out, device, *, embeddings=None, dataset=None, quiet=F
         interval = t["metrics_interval"] or total
         trainer.extend(Metrics(metrics, context), trigger=every_and_last(interval, total))
     return trainer, parts
-
-
-class StopTrigger:
-    """Stops at ``train.iterations`` or, sooner, when the run has spent ``train.cpu_seconds`` of
-    process CPU time (the updater's count, kept in snapshots): arms of an ablation compared at
-    equal CPU time rather than equal iterations."""
-
-    def __init__(self, total):
-        self.total = total
-
-    def get_training_length(self):
-        return self.total, "iteration"
-
-    def __call__(self, trainer):
-        return trainer.updater.iteration >= self.total or trainer.updater.out_of_time
 
 
 def save_embedding_statistics(out, dataset):
