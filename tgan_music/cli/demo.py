@@ -16,7 +16,7 @@ def add_arguments(parser):
 
 
 def run(args):
-    from tgan_music.demo import run_demo, print_summary
+    from tgan_music.pipelines.demo import run_demo, print_summary
     from tgan_music.device import select_device
     summary = run_demo(args.out, videos=args.videos, seconds=args.seconds, iterations=args.iterations,
                        device=select_device(args.device))

@@ -1,7 +1,7 @@
 """`tgan-music compare COMPARE.yaml`: train and evaluate several models on the same data.
 
 The compare YAML is an experiment config (it loads through load_config): its ``data`` section
-is the shared training clip set, ``evaluate`` the shared evaluation, and ``evaluate.compare``
+is the shared training clip set, ``evaluate`` the shared evaluation, and ``compare``
 lists the models (``runs``: ``{label, config, set}``, an experiment YAML relative to the compare
 YAML plus overrides), the training seeds, the budget (``cpu_seconds``: equal CPU time, or
 ``iterations``), and three clip sets kept apart. Steps:
@@ -48,22 +48,22 @@ def resolve_config(path, compare_path):
 
 
 def parse_runs(config, compare_path):
-    runs = config["evaluate"]["compare"]["runs"]
+    runs = config["compare"]["runs"]
     if not runs:
-        raise UserError(f"{compare_path}: evaluate.compare.runs is empty; list the runs as "
+        raise UserError(f"{compare_path}: compare.runs is empty; list the runs as "
                         "{label, config, set: [KEY=VALUE, ...]}")
     parsed, seen = [], set()
     for k, run in enumerate(runs):
         if not isinstance(run, dict) or "label" not in run or "config" not in run:
-            raise UserError(f"{compare_path}: evaluate.compare.runs[{k}] must be a mapping with label and config "
+            raise UserError(f"{compare_path}: compare.runs[{k}] must be a mapping with label and config "
                             "(and optionally set: [KEY=VALUE, ...])")
         extra = set(run) - {"label", "config", "set"}
         if extra:
-            raise UserError(f"{compare_path}: evaluate.compare.runs[{k}]: unknown key {sorted(extra)[0]!r}; "
+            raise UserError(f"{compare_path}: compare.runs[{k}]: unknown key {sorted(extra)[0]!r}; "
                             "allowed: label, config, set")
         overrides = run.get("set") or []
         if not isinstance(overrides, list) or not all(isinstance(o, str) for o in overrides):
-            raise UserError(f"{compare_path}: evaluate.compare.runs[{k}].set must be a list of 'KEY=VALUE' strings")
+            raise UserError(f"{compare_path}: compare.runs[{k}].set must be a list of 'KEY=VALUE' strings")
         name = slug(run["label"])
         if name in seen:
             raise UserError(f"{compare_path}: two runs are labelled {run['label']!r}; labels must differ")
@@ -77,18 +77,18 @@ def parse_runs(config, compare_path):
 def clip_sets(config):
     """[(role, root, videos, video_seed)]: the training, selection and held-out clip sets (the last
     two only when configured)."""
-    c = config["evaluate"]["compare"]
+    c = config["compare"]
     sets = [("training", config["data"]["root"], c["videos"], c["video_seed"])]
     for role in ("selection", "heldout"):
         if c[role]["root"]:
             sets.append((role, c[role]["root"], c[role]["videos"], c[role]["video_seed"]))
     roots = [os.path.abspath(r) for _, r, _, _ in sets]
     if len(set(roots)) != len(roots):
-        raise UserError("evaluate.compare: data.root, selection.root and heldout.root must be three "
+        raise UserError("compare: data.root, selection.root and heldout.root must be three "
                         "different clip sets (the snapshot is chosen on one and reported on another)")
     seeds = [s for _, _, _, s in sets]
     if len(set(seeds)) != len(seeds):
-        raise UserError(f"evaluate.compare: the clip sets' video seeds {seeds} must differ, so that no "
+        raise UserError(f"compare: the clip sets' video seeds {seeds} must differ, so that no "
                         "metronome video is in two of them")
     return sets
 
@@ -100,11 +100,11 @@ def ensure_clip_set(root, config, videos, video_seed, log):
         return root
     from tgan_music.data.extract import ClipGeometry, extract
     from tgan_music.data.metronome import render_metronome_set
-    c = config["evaluate"]["compare"]
+    c = config["compare"]
     try:
         size = tuple(int(v) for v in c["video_size"].lower().split("x"))
     except ValueError:
-        raise UserError(f"evaluate.compare.video_size={c['video_size']!r}: expected WIDTHxHEIGHT, e.g. 160x120") from None
+        raise UserError(f"compare.video_size={c['video_size']!r}: expected WIDTHxHEIGHT, e.g. 160x120") from None
     videos_dir = root.rstrip("/") + "_videos"
     log(f"synthesizing {videos} metronome videos into {videos_dir} (seed {video_seed})")
     paths = render_metronome_set(videos_dir, videos, seed=video_seed, duration=c["video_seconds"],
@@ -160,9 +160,9 @@ def ensure_classifier(root, config, device, log, progress=True):
 # -- the runs ------------------------------------------------------------------------------
 def budget(config):
     """(overrides, words) of the training budget every run gets."""
-    c = config["evaluate"]["compare"]
+    c = config["compare"]
     if c["cpu_seconds"] and c["iterations"] is not None:
-        raise UserError("evaluate.compare: set cpu_seconds (equal CPU time) or iterations (equal "
+        raise UserError("compare: set cpu_seconds (equal CPU time) or iterations (equal "
                         "iterations), not both; the other one null/0")
     if c["cpu_seconds"]:
         return ([f"train.cpu_seconds={c['cpu_seconds']:g}", f"train.iterations={c['max_iterations']}"],
@@ -175,7 +175,7 @@ def budget(config):
 def run_overrides(config, run, seed):
     """Overrides that put a run on the shared data (clip set and geometry), seed, budget and
     snapshots (the run's own ``set`` last)."""
-    c = config["evaluate"]["compare"]
+    c = config["compare"]
     shared = [f"data.root={config['data']['root']}"]
     for key in ("fps", "frames", "height", "width", "channels", "sample_rate", "stride_seconds",
                 "val_fraction", "test_fraction"):
@@ -192,7 +192,7 @@ def run_overrides(config, run, seed):
 def run_commands(config, run, sets, out, classifier_dir):
     """The shell commands that reproduce one run (train, select, evaluate on the held-out set and
     the songs), as compare runs them."""
-    c, ev = config["evaluate"]["compare"], config["evaluate"]
+    c, ev = config["compare"], config["evaluate"]
     q = shlex.quote
     sets_ = " ".join(f"--set {q(o)}" for o in sets)
     lines = [f"tgan-music train {q(run['config'])} {sets_} --out {q(out)}"]
@@ -247,7 +247,7 @@ def do_run(config, run, seed, classifier, device, progress, log):
     from tgan_music.training.snapshot import latest_snapshot
     from tgan_music.training.trainer import train
 
-    c, ev = config["evaluate"]["compare"], config["evaluate"]
+    c, ev = config["compare"], config["evaluate"]
     name = f"{run['slug']}_s{seed}"
     out = os.path.join(c["out"], name)
     sets = run_overrides(config, run, seed)
@@ -437,11 +437,11 @@ def run_compare(compare_path, overrides=(), device=None, progress=True, log=prin
 
     device = device or chainer.get_device("@numpy")
     config = load_config(compare_path, overrides)
-    c = config["evaluate"]["compare"]
+    c = config["compare"]
     runs = parse_runs(config, compare_path)
     seeds = [int(s) for s in c["seeds"]]
     if not seeds or len(set(seeds)) != len(seeds):
-        raise UserError(f"evaluate.compare.seeds {c['seeds']}: list distinct training seeds, e.g. [0, 1, 2]")
+        raise UserError(f"compare.seeds {c['seeds']}: list distinct training seeds, e.g. [0, 1, 2]")
     budget_words = budget(config)[1]
     if c["songs"]:
         from tgan_music.data.songs import read_song_set
@@ -522,7 +522,7 @@ def run_compare(compare_path, overrides=(), device=None, progress=True, log=prin
     ]
     summary_text = c["summary"] or ("*(To be written by whoever ran this comparison: what these tables "
                                     "answer about the seed's question, whether conditioning on music "
-                                    "teaches a network rhythm; set evaluate.compare.summary.)*")
+                                    "teaches a network rhythm; set compare.summary.)*")
     main_columns = columns(MAIN_KEYS)
     sections = [("Each model's own chance level",
                  ["The generated clips of each model scored against another clip's music: a model that "

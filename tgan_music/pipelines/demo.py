@@ -21,8 +21,9 @@ from tgan_music.atomic import write_text
 from tgan_music.errors import UserError
 from tgan_music.evaluation.metrics import HEADLINE
 from tgan_music.evaluation.settings import RhythmSettings
+from tgan_music.generation.model import SHIPPED_MODEL
 
-SHIPPED_CONFIG = os.path.join(os.path.dirname(os.path.abspath(__file__)), "assets", "model", "config.yaml")
+SHIPPED_CONFIG = os.path.join(SHIPPED_MODEL, "config.yaml")
 
 
 def _step(log, n, text):
@@ -93,8 +94,6 @@ def run_demo(out, *, videos=8, seconds=10.0, iterations=40, songs=2, song_second
     from tgan_music.data.metronome import render_metronome_set
     from tgan_music.embedding.cache import embed_dataset
     from tgan_music.embedding.encoders import build_encoder
-    from tgan_music.generation.model import SHIPPED_MODEL
-
     if not os.path.isfile(SHIPPED_CONFIG):
         raise UserError(f"{SHIPPED_MODEL}: the shipped model is missing from this install; reinstall the package")
     t0 = time.time()
