@@ -9,7 +9,9 @@ import pytest
 import yaml
 
 from tgan_music.cli import main
+from tgan_music.data.songs import render_song_set
 from tgan_music.errors import UserError
+from tgan_music.pipelines.compare import budget, run_compare
 
 EXPERIMENTS = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
                            "experiments")
@@ -42,7 +44,6 @@ def tiny_compare(tmp_path, songs=""):
 def test_compare_models_by_seeds_at_equal_cpu_time(tmp_path, capsys, monkeypatch):
     songs = ""
     if shutil.which("fluidsynth"):
-        from tgan_music.data.songs import render_song_set
         songs = str(tmp_path / "songs")
         render_song_set(songs, songs=2, seed=8, duration=6.0, workers=1, progress=False)
     report = tmp_path / "docs" / "RESULTS.md"
@@ -93,7 +94,6 @@ def test_compare_models_by_seeds_at_equal_cpu_time(tmp_path, capsys, monkeypatch
     assert before == after  # the shipped report is left alone
 
     # Resumable: a second call trains, selects and evaluates nothing again.
-    from tgan_music.pipelines.compare import run_compare
     logged = []
     again = run_compare(str(path), progress=False, log=logged.append)
     assert not [line for line in logged if "training" in line or "evaluating" in line or "chosen" in line], logged
@@ -101,7 +101,6 @@ def test_compare_models_by_seeds_at_equal_cpu_time(tmp_path, capsys, monkeypatch
 
 
 def test_budget_is_cpu_time_or_iterations():
-    from tgan_music.pipelines.compare import budget
     config = {"compare": {"cpu_seconds": 60.0, "iterations": None, "max_iterations": 1000}}
     assert budget(config)[0] == ["train.cpu_seconds=60", "train.iterations=1000"]
     config["compare"].update(cpu_seconds=0.0, iterations=5)

@@ -27,8 +27,27 @@ import shlex
 import subprocess
 import time
 
+import chainer
+import numpy as np
+
+from tgan_music.atomic import write_json, write_text
+from tgan_music.config import load_config
+from tgan_music.data.extract import ClipGeometry, extract
+from tgan_music.data.metronome import render_metronome_set
+from tgan_music.data.songs import read_song_set
+from tgan_music.embedding.cache import embed_dataset, open_cache
+from tgan_music.embedding.encoders import build_encoder
 from tgan_music.errors import UserError
+from tgan_music.evaluation.classifier import CONFIG, default_directory, load_classifier
+from tgan_music.evaluation.classifier_training import train_classifier
+from tgan_music.evaluation.evaluate import evaluate_result, json_safe
 from tgan_music.evaluation.metrics import columns
+from tgan_music.evaluation.report import cell, metric_table, plot_frames, plot_metrics, results_markdown
+from tgan_music.evaluation.selection import interval, select_snapshot
+from tgan_music.evaluation.songs import COLUMNS as SONG_COLUMNS, evaluate_songs
+from tgan_music.generation.model import export_model
+from tgan_music.training.snapshot import latest_snapshot
+from tgan_music.training.trainer import train
 
 
 def slug(label):
@@ -98,8 +117,6 @@ def ensure_clip_set(root, config, videos, video_seed, log):
     log-uniform tempi over data/metronome.TEMPO_RANGE) with the geometry of ``data`` when missing."""
     if os.path.isfile(os.path.join(root, "dataset.json")):
         return root
-    from tgan_music.data.extract import ClipGeometry, extract
-    from tgan_music.data.metronome import render_metronome_set
     c = config["compare"]
     try:
         size = tuple(int(v) for v in c["video_size"].lower().split("x"))
@@ -122,7 +139,6 @@ def needs_checkpoint(spec):
 
 def run_encoders(runs):
     """The distinct embedding encoder specs of the conditional runs."""
-    from tgan_music.config import load_config
     specs = {}
     for run in runs:
         rc = load_config(run["config"], run["set"])
@@ -134,8 +150,6 @@ def run_encoders(runs):
 def ensure_embeddings(root, specs, device, log):
     """Embeds clip set ``root`` with every encoder of ``specs`` whose cache is missing (librosa and
     rhythm; NSynth needs its checkpoint, so its missing cache stops with the embed command to run)."""
-    from tgan_music.embedding.cache import embed_dataset, open_cache
-    from tgan_music.embedding.encoders import build_encoder
     for spec in specs:
         try:
             open_cache(root, spec)
@@ -147,8 +161,6 @@ def ensure_embeddings(root, specs, device, log):
 
 
 def ensure_classifier(root, config, device, log, progress=True):
-    from tgan_music.evaluation.classifier import CONFIG, default_directory, load_classifier
-    from tgan_music.evaluation.classifier_training import train_classifier
     directory = default_directory(root)
     if not os.path.isfile(os.path.join(directory, CONFIG)):
         log(f"training the tempo classifier of {root}")
@@ -223,7 +235,6 @@ def _read_json(path):
 
 def snapshot_cpu_seconds(path):
     """The training CPU seconds a snapshot records (the updater's count), or None."""
-    import numpy as np
     try:
         with np.load(path) as npz:
             for key in ("updater/cpu_seconds", "cpu_seconds"):
@@ -237,16 +248,6 @@ def snapshot_cpu_seconds(path):
 def do_run(config, run, seed, classifier, device, progress, log):
     """Trains, selects and evaluates one model x seed, reusing what ``compare_state.json`` records
     as done; returns {label, seed, out, train, chosen, heldout, songs, clip, commands}."""
-    import numpy as np
-
-    from tgan_music.atomic import write_json
-    from tgan_music.config import load_config
-    from tgan_music.evaluation.evaluate import evaluate_result, json_safe
-    from tgan_music.evaluation.selection import select_snapshot
-    from tgan_music.generation.model import export_model
-    from tgan_music.training.snapshot import latest_snapshot
-    from tgan_music.training.trainer import train
-
     c, ev = config["compare"], config["evaluate"]
     name = f"{run['slug']}_s{seed}"
     out = os.path.join(c["out"], name)
@@ -312,7 +313,6 @@ def do_run(config, run, seed, classifier, device, progress, log):
         clip = {"real": npz["real"], "generated": npz["generated"]}
     songs = None
     if c["songs"]:
-        from tgan_music.evaluation.songs import evaluate_songs
         songs_key = {"songs": os.path.abspath(c["songs"]), "seeds": c["songs_seeds"],
                      "duration": c["songs_duration"]}
         songs_dir = os.path.join(out, "songs")
@@ -340,7 +340,6 @@ def with_octave(row):
 
 def aggregate(rows):
     """{metric: (mean, 95 % half-width)} over ``rows`` (one {metric: value} per seed)."""
-    from tgan_music.evaluation.selection import interval
     keys = []
     for r in rows:
         keys += [k for k in r if k not in keys and isinstance(r[k], (int, float)) and not isinstance(r[k], bool)]
@@ -377,8 +376,6 @@ def _tempo_span(result):
 
 def tempo_section(models, first):
     """Markdown lines: tempo ±8 % / BAS (FACT) by the music's tempo, mean ± interval over seeds."""
-    from tgan_music.evaluation.report import cell
-    from tgan_music.evaluation.selection import interval
     breakdown = first["heldout"].get("by_tempo")
     if not breakdown:
         return []
@@ -403,8 +400,6 @@ SONG_ROWS = (("generated", "{label}"), ("generated_other_song", "{label}, anothe
 
 def songs_section(models):
     """Markdown lines: the songs benchmark, mean ± interval over seeds, with the beat bar's rows."""
-    from tgan_music.evaluation.report import metric_table
-    from tgan_music.evaluation.songs import COLUMNS as SONG_COLUMNS
     runs = [r for _, rs in models for r in rs if r["songs"]]
     if not runs:
         return []
@@ -428,13 +423,6 @@ MAIN_KEYS = ("tempo_acc8", "tempo_octave", "bas_fact", "bas_bailando", "phase_er
 
 def run_compare(compare_path, overrides=(), device=None, progress=True, log=print):
     """Runs the comparison of ``compare_path``; returns {'report', 'rows', 'runs', 'out', ...}."""
-    import chainer
-
-    from tgan_music.atomic import write_json, write_text
-    from tgan_music.config import load_config
-    from tgan_music.evaluation.evaluate import json_safe
-    from tgan_music.evaluation.report import metric_table, plot_frames, plot_metrics, results_markdown
-
     device = device or chainer.get_device("@numpy")
     config = load_config(compare_path, overrides)
     c = config["compare"]
@@ -444,7 +432,6 @@ def run_compare(compare_path, overrides=(), device=None, progress=True, log=prin
         raise UserError(f"compare.seeds {c['seeds']}: list distinct training seeds, e.g. [0, 1, 2]")
     budget_words = budget(config)[1]
     if c["songs"]:
-        from tgan_music.data.songs import read_song_set
         read_song_set(c["songs"])   # a missing songs benchmark stops here, before hours of training
     started = time.time()
     specs = run_encoders(runs)
