@@ -1,5 +1,7 @@
 """`tgan-music compare COMPARE.yaml`: train and evaluate several models on the same data."""
 from tgan_music.arguments import add_config_arguments, add_device_argument
+from tgan_music.device import select_device
+from tgan_music.evaluation.report import COLUMNS, cell
 
 HELP = "Train and evaluate several models on the same data; writes docs/RESULTS.md"
 DESCRIPTION = (
@@ -21,8 +23,7 @@ def add_arguments(parser):
 
 
 def run(args):
-    from tgan_music.device import select_device
-    from tgan_music.evaluation.report import COLUMNS, cell
+    # heavy (chainer): `--help` imports this module
     from tgan_music.pipelines.compare import run_compare
     summary = run_compare(args.config, args.overrides, select_device(args.device), progress=not args.quiet)
     rows = list(summary["rows"].items()) + [("real (upper bound)", summary["real"]),

@@ -13,6 +13,8 @@ from tgan_music.registry import registry
 
 def schema():
     """The whole config schema, one section per pipeline stage."""
+    # Here, not at the top: each defaults module imports tgan_music.config.schema, whose package
+    # imports this module (a cycle).
     from tgan_music.data.defaults import SCHEMA as data
     from tgan_music.embedding.defaults import SCHEMA as embedding
     from tgan_music.model.defaults import SCHEMA as model
