@@ -42,7 +42,8 @@ def start_distributed(args):
                             "--communicator: add --communicator naive (CPU) or pure_nccl (GPUs), or start "
                             "one process")
         return None
-    from tgan_music.training.distributed import create_distributed  # chainer and ChainerMN
+    # heavy (chainer and ChainerMN): `--help` imports this module
+    from tgan_music.training.distributed import create_distributed
     return create_distributed(args.communicator)
 
 

@@ -188,3 +188,30 @@ def test_a_saved_config_with_the_retired_generate_section_still_loads(write):
     assert config["name"] == "old" and "generate" not in config
     with pytest.raises(ConfigError, match="unknown key 'generate'"):
         load_config(path, ["generate.fps=24"])
+
+
+def test_a_config_with_compare_under_evaluate_still_loads(write):
+    # `compare` was `evaluate.compare` before tgan_music/pipelines/; saved configs and older
+    # compare YAMLs have it there, and --set evaluate.compare.KEY still reaches it.
+    write("parent.yaml", """
+        evaluate:
+          samples: 8
+          compare: {seeds: [0, 1], out: results/old, selection: {videos: 3}}
+    """)
+    path = write("old.yaml", """
+        extends: parent.yaml
+        compare: {seeds: [2]}
+    """)
+    config = load_config(path, ["evaluate.compare.videos=5"])
+    assert "compare" not in config["evaluate"] and config["evaluate"]["samples"] == 8
+    c = config["compare"]
+    assert c["seeds"] == [2] and c["out"] == "results/old" and c["videos"] == 5
+    assert c["selection"]["videos"] == 3 and c["selection"]["samples"] == 96
+    with pytest.raises(ConfigError, match="unknown key 'compare.bogus'"):
+        load_config(path, ["evaluate.compare.bogus=1"])
+    both = write("both.yaml", """
+        evaluate: {compare: {seeds: [1]}}
+        compare: {seeds: [2]}
+    """)
+    with pytest.raises(ConfigError, match="both 'evaluate.compare'.*and 'compare'"):
+        load_config(both)

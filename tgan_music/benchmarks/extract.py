@@ -23,6 +23,7 @@ def run(args):
     import tempfile
     import time
 
+    # heavy (numpy): `--help` imports this module (through cli/bench.py)
     from tgan_music.data.extract import ClipGeometry, extract
     from tgan_music.data.metronome import render_metronome_set
 

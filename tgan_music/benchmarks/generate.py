@@ -16,6 +16,8 @@ import tempfile
 import time
 
 from tgan_music.arguments import add_device_argument
+from tgan_music.config import dump_config, load_config
+from tgan_music.device import select_device
 
 HELP = "seconds of video generated per wall-clock second"
 FULL_SIZE_CONFIG = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
@@ -46,7 +48,8 @@ def random_model(config_path, out_dir):
     import chainer
     import numpy as np
 
-    from tgan_music.config import dump_config, load_config
+    # heavy (chainer): `--help` imports this module (through cli/bench.py);
+    # model/ is chainer's (build.py alone imports nothing heavy yet)
     from tgan_music.generation.model import GENERATOR_FILE
     from tgan_music.model.build import build_networks
     config = load_config(config_path)
@@ -70,7 +73,6 @@ def time_generate(song, model, out, device):
 def run(args):
     import numpy as np
 
-    from tgan_music.device import select_device
     device = select_device(args.device)
     label = "CPU" if device.xp is np else str(device)
     figures = []

@@ -13,6 +13,7 @@ Final line: the figures.
 import os
 
 from tgan_music.arguments import add_device_argument
+from tgan_music.device import select_device
 
 HELP = "seconds of audio encoded per second by the NSynth encoder"
 MAGENTA_TF_SECONDS_PER_SECOND = 1.1  # REFERENCE.md section 4, 4 s clip, batch 1, this machine type
@@ -68,7 +69,7 @@ def run(args):
     import chainer
     import numpy as np
 
-    from tgan_music.device import select_device
+    # heavy (chainer): `--help` imports this module (through cli/bench.py)
     from tgan_music.embedding.checkpoint import load_nsynth
     from tgan_music.embedding.nsynth import SAMPLE_RATE, NSynthEncoder
 

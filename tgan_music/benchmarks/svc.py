@@ -8,6 +8,9 @@ method (scipy.linalg.svd per weight, on the host) and with ours, from the same w
 Final line: the figures.
 """
 from tgan_music.arguments import add_device_argument
+from tgan_music.device import select_device
+from tgan_music.errors import UserError
+from tgan_music.registry import registry
 
 HELP = "singular value clipping of TGAN's discriminator vs SciPy SVD"
 
@@ -27,7 +30,6 @@ def add_arguments(parser):
 
 def build_discriminator():
     """TGAN's discriminator with the UCF-101 settings, from the model registry."""
-    from tgan_music.registry import registry
     spec = {"name": "tgan", "args": {"head": "score"}}
     return registry("discriminator").build(spec, UCF101["frames"], UCF101["height"], UCF101["width"],
                                            UCF101["channels"], "none", 16)
@@ -37,6 +39,7 @@ def realistic_weights(dis, median_sigma, seed):
     """Scales each weight (as (shape[0], -1)) to the given median singular value and gives the
     BNs random running variances and gammas, some outside [0.01 s, s]."""
     import numpy
+    # heavy (chainer): `--help` imports this module (through cli/bench.py)
     from tgan_music.model.svc import clippable_parameters
     rng = numpy.random.default_rng(seed)
     weights, norms = clippable_parameters(dis)
@@ -90,8 +93,6 @@ def run(args):
 
     import numpy
 
-    from tgan_music.device import select_device
-    from tgan_music.errors import UserError
     from tgan_music.model.svc import clippable_parameters
 
     if args.repeat < 1:

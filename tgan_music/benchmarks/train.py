@@ -20,6 +20,7 @@ import time
 from tgan_music.arguments import add_config_arguments, add_device_argument, load_config_from_args
 from tgan_music.device import select_device
 from tgan_music.distributed import add_communicator_argument, rank_device_id, run_on_every_rank, start_distributed
+from tgan_music.errors import UserError
 
 HELP = "seconds per training iteration and videos per second"
 
@@ -40,6 +41,7 @@ def add_arguments(parser):
 def run(args):
     if args.procs:
         return run_procs(args)
+    # heavy (chainer): `--help` imports this module (through cli/bench.py)
     from tgan_music.data.synthetic import SyntheticClips, toy_geometry
     from tgan_music.training.trainer import build_trainer
 
@@ -82,7 +84,6 @@ def run(args):
 
 def run_procs(args):
     """Runs this benchmark once per process count (a fresh job each) and prints the speedups."""
-    from tgan_music.errors import UserError
     from tgan_music.training.distributed import mpiexec_command, mpiexec_env
     try:
         counts = sorted({int(p) for p in args.procs.split(",")})

@@ -8,7 +8,7 @@ import importlib
 import sys
 import traceback
 
-from tgan_music.errors import UserError
+from tgan_music.errors import UserError, as_user_error
 
 # (subcommand, module) in pipeline order.
 COMMANDS = (
@@ -54,7 +54,6 @@ def main(argv=None):
         print(f"tgan-music {args.command}: error: {e}", file=sys.stderr)
         return 2
     except (OSError, EOFError) as e:   # a full disk or a denied permission nobody named: still one line
-        from tgan_music.errors import as_user_error
         converted = as_user_error(e, getattr(e, "filename", None) or "a file", formats=False)
         if converted is None:
             return _unexpected(args, e)

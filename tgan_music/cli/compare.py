@@ -1,13 +1,15 @@
 """`tgan-music compare COMPARE.yaml`: train and evaluate several models on the same data."""
 from tgan_music.arguments import add_config_arguments, add_device_argument
+from tgan_music.device import select_device
+from tgan_music.evaluation.report import COLUMNS, cell
 
 HELP = "Train and evaluate several models on the same data; writes docs/RESULTS.md"
 DESCRIPTION = (
-    "Trains every run listed under evaluate.compare.runs of the compare YAML (an experiment YAML "
-    "plus overrides each) once per training seed (evaluate.compare.seeds) on the shared clip set, "
-    "for the same CPU time (evaluate.compare.cpu_seconds) or iterations; chooses each run's "
+    "Trains every run listed under compare.runs of the compare YAML (an experiment YAML "
+    "plus overrides each) once per training seed (compare.seeds) on the shared clip set, "
+    "for the same CPU time (compare.cpu_seconds) or iterations; chooses each run's "
     "snapshot on the selection clip set, evaluates it on the held-out clip set (and the songs "
-    "benchmark, evaluate.compare.songs), and writes the report (evaluate.compare.report, default "
+    "benchmark, compare.songs), and writes the report (compare.report, default "
     "docs/RESULTS.md): per model the mean and 95 % interval over seeds, the real-data upper bound "
     "and the shuffled-music chance level, the tempo breakdown, plots, the CPU and budget, and the "
     "commands of every row. Missing pieces (the metronome clip sets, their embeddings, the tempo "
@@ -21,9 +23,8 @@ def add_arguments(parser):
 
 
 def run(args):
-    from tgan_music.device import select_device
-    from tgan_music.evaluation.compare import run_compare
-    from tgan_music.evaluation.report import COLUMNS, cell
+    # heavy (chainer): `--help` imports this module
+    from tgan_music.pipelines.compare import run_compare
     summary = run_compare(args.config, args.overrides, select_device(args.device), progress=not args.quiet)
     rows = list(summary["rows"].items()) + [("real (upper bound)", summary["real"]),
                                             ("shuffled (chance)", summary["shuffled"])]

@@ -1,4 +1,8 @@
 """`tgan-music dataset`: render synthetic metronome videos or songs with exact beats, extract clips."""
+from tgan_music.config import load_config
+from tgan_music.config.loader import Validator
+from tgan_music.data.defaults import SCHEMA
+from tgan_music.errors import UserError
 
 HELP = "Build datasets: synthesize metronome videos, render songs with known beats, extract clips from videos"
 DESCRIPTION = ("`metronome` renders camera-like metronome videos with ground truth; `songs` renders real "
@@ -69,9 +73,7 @@ def run(args):
 
 
 def _geometry(args):
-    from tgan_music.config import load_config
-    from tgan_music.config.loader import Validator
-    from tgan_music.data.defaults import SCHEMA
+    # The data modules import numpy (and, for extraction, scikit-video); `--help` imports this file.
     from tgan_music.data.extract import ClipGeometry
     # Only the data section matters here, so only it is validated.
     config = load_config(args.config, args.overrides, validate=False)
@@ -124,7 +126,6 @@ def run_songs(args):
 
 def run_extract(args):
     from tgan_music.data.extract import find_sources
-    from tgan_music.errors import UserError
     sources = find_sources(args.sources)
     if not sources:
         raise UserError(f"{' '.join(args.sources)}: no video files found")

@@ -1,5 +1,6 @@
 """`tgan-music demo`: the main job of `make demo`."""
 from tgan_music.arguments import add_device_argument
+from tgan_music.device import select_device
 
 HELP = "The main job: the whole pipeline, small, on the CPU (what `make demo` runs)"
 DESCRIPTION = ("Renders a small metronome set, extracts and embeds it, trains briefly, evaluates the shipped "
@@ -16,8 +17,8 @@ def add_arguments(parser):
 
 
 def run(args):
-    from tgan_music.demo import run_demo, print_summary
-    from tgan_music.device import select_device
+    # heavy (chainer): `--help` imports this module
+    from tgan_music.pipelines.demo import run_demo, print_summary
     summary = run_demo(args.out, videos=args.videos, seconds=args.seconds, iterations=args.iterations,
                        device=select_device(args.device))
     print_summary(summary)

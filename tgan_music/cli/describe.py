@@ -10,5 +10,6 @@ def add_arguments(parser):
 
 def run(args):
     config = load_config_from_args(args)
+    # heavy (chainer): `--help` imports this module
     from tgan_music.model.summary import format_summary, summarize
     print(format_summary(config, summarize(config)))

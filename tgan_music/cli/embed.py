@@ -2,6 +2,7 @@
 from tgan_music.arguments import add_device_argument
 from tgan_music.device import select_device
 from tgan_music.distributed import add_communicator_argument, rank_device_id, run_on_every_rank, start_distributed
+from tgan_music.embedding.encoders import build_encoder
 
 HELP = "Precompute music embeddings for every clip of a dataset"
 DESCRIPTION = ("Writes one float32 (frames, dims) .npy per clip under DATASET/embeddings/<encoder-id>/ "
@@ -37,8 +38,8 @@ def add_arguments(parser):
 
 
 def run(args):
+    # heavy (chainer): `--help` imports this module
     from tgan_music.embedding.cache import embed_dataset
-    from tgan_music.embedding.encoders import build_encoder
 
     if "nsynth" not in args.encoder and args.checkpoint:
         print(f"note: --checkpoint is ignored by --encoder {args.encoder}")

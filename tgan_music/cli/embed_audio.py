@@ -1,6 +1,8 @@
 """`tgan-music embed-audio AUDIO --out OUT.npy`: the music embedding of one audio file."""
 from tgan_music.arguments import add_device_argument
 from tgan_music.atomic import atomic_path
+from tgan_music.device import select_device
+from tgan_music.embedding.encoders import build_encoder, to_numpy
 
 HELP = "Encode one audio file into a music embedding (.npy)"
 DESCRIPTION = ("Reads any audio (or video) file librosa/ffmpeg can decode, at any rate and channel count, "
@@ -23,9 +25,8 @@ def run(args):
 
     import numpy as np
 
+    # heavy (numpy, librosa): `--help` imports this module
     from tgan_music.audio import load_audio
-    from tgan_music.device import select_device
-    from tgan_music.embedding.encoders import build_encoder, to_numpy
 
     spec = {"name": args.encoder, "args": {"checkpoint": args.checkpoint} if args.encoder == "nsynth" else {}}
     device = select_device(args.device)

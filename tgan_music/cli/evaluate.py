@@ -1,6 +1,10 @@
 """`tgan-music evaluate RESULT_DIR`, `tgan-music evaluate MODEL --songs DIR` and
 `tgan-music evaluate --train-classifier CLIPSET`."""
 from tgan_music.arguments import add_device_argument
+from tgan_music.config import load_config
+from tgan_music.device import select_device
+from tgan_music.errors import UserError
+from tgan_music.evaluation.report import evaluation_markdown, metric_table
 
 HELP = "Evaluate a training result (rhythm metrics, tempo classifier); train the tempo classifier"
 DESCRIPTION = (
@@ -51,8 +55,6 @@ def add_arguments(parser):
 
 
 def run(args):
-    from tgan_music.device import select_device
-    from tgan_music.errors import UserError
     if args.train_classifier:
         if args.result_dir:
             raise UserError("give either RESULT_DIR (evaluate a model) or --train-classifier CLIPSET, not both")
@@ -65,8 +67,8 @@ def run(args):
     if not args.result_dir:
         raise UserError("missing RESULT_DIR: the directory written by `tgan-music train` "
                         "(or use --train-classifier CLIPSET)")
+    # heavy (chainer, scipy): `--help` imports this module
     from tgan_music.evaluation.evaluate import evaluate_result
-    from tgan_music.evaluation.report import evaluation_markdown
     result = evaluate_result(args.result_dir, clips=args.clips, samples=args.samples, split=args.split,
                              classifier=args.classifier, use_classifier=not args.no_classifier,
                              device=select_device(args.device), out=args.out)
@@ -78,7 +80,6 @@ def run(args):
 def evaluate_on_songs(args, device):
     import os
 
-    from tgan_music.evaluation.report import metric_table
     from tgan_music.evaluation.songs import COLUMNS, JSON_NAME, MARKDOWN_NAME, ROW_TITLES, ROWS, evaluate_songs
     result = evaluate_songs(args.result_dir, args.songs, seeds=args.seeds, duration=args.duration, out=args.out,
                             device=device)
@@ -92,8 +93,6 @@ def evaluate_on_songs(args, device):
 def train_classifier(args, device):
     import os
 
-    from tgan_music.config import load_config
-    from tgan_music.errors import UserError
     from tgan_music.evaluation.classifier_training import train_classifier as train
     if not os.path.isfile(os.path.join(args.train_classifier, "dataset.json")):
         raise UserError(f"{args.train_classifier}: not a clip set (no dataset.json); make one with "

@@ -1,5 +1,7 @@
 """`tgan-music generate AUDIO --model MODEL --out OUT.mp4`."""
 from tgan_music.arguments import add_device_argument
+from tgan_music.device import select_device
+from tgan_music.errors import UserError
 
 HELP = "Make a music video from an audio file"
 DESCRIPTION = ("Make a music video from any song (wav, mp3, flac, ogg, m4a; mono or stereo; any rate): "
@@ -30,8 +32,7 @@ def add_arguments(parser):
 
 
 def run(args):
-    from tgan_music.device import select_device
-    from tgan_music.errors import UserError
+    # heavy (chainer): `--help` imports this module
     from tgan_music.generation.music_video import generate_music_video
     if args.variations < 1:
         raise UserError(f"--variations {args.variations}: must be at least 1")

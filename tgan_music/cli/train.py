@@ -7,6 +7,8 @@ import sys
 from tgan_music.arguments import add_config_arguments, add_device_argument, load_config_from_args
 from tgan_music.device import select_device
 from tgan_music.distributed import add_communicator_argument, rank_device_id, run_on_every_rank, start_distributed
+from tgan_music.errors import UserError
+from tgan_music.locking import directory_lock
 
 HELP = "Train a model from an experiment YAML"
 
@@ -26,7 +28,7 @@ def check_resumed_config(config, out, log=None):
     rewritten with them). Nothing to check when ``out`` has no snapshot yet."""
     import yaml
 
-    from tgan_music.errors import UserError
+    # heavy (chainer): `--help` imports this module
     from tgan_music.training.snapshot import latest_snapshot
     stored_path = os.path.join(out, "config.yaml")
     snapshot = latest_snapshot(out) if os.path.isdir(out) else None
@@ -63,7 +65,6 @@ def run(args):
 
     import numpy as np
 
-    from tgan_music.locking import directory_lock
     from tgan_music.training.trainer import train
     dist = start_distributed(args)
     out = args.out or os.path.join("results", config["name"])

@@ -13,14 +13,17 @@ from tgan_music.registry import registry
 
 def schema():
     """The whole config schema, one section per pipeline stage."""
+    # Here, not at the top: each defaults module imports tgan_music.config.schema, whose package
+    # imports this module (a cycle).
     from tgan_music.data.defaults import SCHEMA as data
     from tgan_music.embedding.defaults import SCHEMA as embedding
     from tgan_music.model.defaults import SCHEMA as model
     from tgan_music.training.defaults import SCHEMA as train
     from tgan_music.evaluation.defaults import SCHEMA as evaluate
+    from tgan_music.pipelines.defaults import SCHEMA as compare
     # Fresh dicts each call: callers may add to the tree without touching the stage modules.
-    data, embedding, model, train, evaluate = (
-        copy.deepcopy(section) for section in (data, embedding, model, train, evaluate))
+    data, embedding, model, train, evaluate, compare = (
+        copy.deepcopy(section) for section in (data, embedding, model, train, evaluate, compare))
     return {
         "name": Field(str, "experiment", doc="experiment name, used for result directories"),
         "description": Field(str, "", doc="free text"),
@@ -30,6 +33,7 @@ def schema():
         "model": model,
         "train": train,
         "evaluate": evaluate,
+        "compare": compare,
     }
 
 
@@ -96,7 +100,7 @@ def _load_chain(path, seen=()):
     path = os.path.normpath(path)
     if path in seen:
         raise ConfigError(f"{path}: 'extends' loops back to itself ({' -> '.join(seen + (path,))})")
-    data = _read_yaml(path)
+    data = _move_sections(_read_yaml(path), path)
     parents = data.pop("extends", None) or []
     if isinstance(parents, str):
         parents = [parents]
@@ -132,6 +136,39 @@ def parse_override(text):
 # `tgan-music generate` flags.
 RETIRED_SECTIONS = ("generate",)
 
+# Sections that moved: {old dotted key: new dotted key}. A file (or a --set) that still uses the
+# old key loads as if it used the new one; results' config.yaml written before the move have it.
+MOVED_SECTIONS = {"evaluate.compare": "compare"}
+
+
+def _moved_key(keys):
+    """``keys`` (a dotted key's parts) with a moved section's old prefix replaced by its new one."""
+    for old, new in MOVED_SECTIONS.items():
+        old_parts = old.split(".")
+        if keys[:len(old_parts)] == old_parts:
+            return new.split(".") + keys[len(old_parts):]
+    return keys
+
+
+def _move_sections(data, path):
+    """The raw config of one file with its moved sections put where they are now."""
+    for old, new in MOVED_SECTIONS.items():
+        *parents, last = old.split(".")
+        node = data
+        for k in parents:
+            node = node.get(k) if isinstance(node, dict) else None
+        if not isinstance(node, dict) or last not in node:
+            continue
+        value = node.pop(last)
+        *new_parents, new_last = new.split(".")
+        target = data
+        for k in new_parents:
+            target = target.setdefault(k, {})
+        if new_last in target:
+            raise ConfigError(f"{path}: both '{old}' (its earlier place) and '{new}' are set; keep '{new}' only")
+        target[new_last] = value
+    return data
+
 
 def load_config(path=None, overrides=(), validate=True):
     """Loads ``path`` (or the defaults when None), applies ``overrides`` and validates.
@@ -146,6 +183,7 @@ def load_config(path=None, overrides=(), validate=True):
         _merge(config, data, {}, path)
     for text in overrides:
         keys, value = parse_override(text)
+        keys = _moved_key(keys)
         node = config
         for k in keys[:-1]:
             if not isinstance(node.get(k), dict):

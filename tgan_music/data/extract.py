@@ -20,6 +20,8 @@ from tgan_music.data.metronome import read_ground_truth
 from tgan_music.data.storage import ClipStore
 from tgan_music.data.tempo_curve import mean_tempo, swing_phase
 from tgan_music.errors import UserError
+from tgan_music.locking import directory_lock
+from tgan_music.video import run_ffprobe
 
 VIDEO_EXTENSIONS = (".mp4", ".mov", ".mkv", ".webm", ".avi", ".m4v", ".mpg", ".mpeg", ".ts", ".flv", ".wmv")
 SILENCE_PEAK = 1e-4  # below -80 dBFS everywhere: a silent track
@@ -87,7 +89,6 @@ def find_sources(paths):
 
 def probe(path):
     """ffprobe's streams and format of ``path``; BadSource when ffprobe cannot read it."""
-    from tgan_music.video import run_ffprobe
     info, why = run_ffprobe(path)
     if info is None:
         raise BadSource(f"corrupt or unreadable file (ffprobe: {why})")
@@ -134,6 +135,7 @@ def read_frames(path, geometry, max_frames):
     """uint8 (n, height, width, 3) resampled to fps from t=0, scaled to cover and centre-cropped.
 
     ffmpeg does the resampling and cropping; scikit-video reads the frames."""
+    # heavy (scikit-video, scipy: seconds): only decoding needs it, not ClipGeometry's users
     from tgan_music.compat.skvideo import skvideo_io
     W, H = geometry.width, geometry.height
     # round=up: output frame j is the last source picture at or before j / fps. The default
@@ -232,7 +234,6 @@ def extract(sources, out_dir, geometry, allow_silent=False, progress=True, log=p
     sources.jsonl with its reason, and is tried again by the next run. Holds the lock of
     ``out_dir`` (a second writer is refused with a line naming this process)."""
     geometry.stride_steps()
-    from tgan_music.locking import directory_lock
     with directory_lock(out_dir, "extracting clips"):
         return _extract_locked(sources, out_dir, geometry, allow_silent, progress, log)
 

@@ -17,6 +17,7 @@ import numpy as np
 from tgan_music.atomic import atomic_path, write_text
 from tgan_music.data.tempo_curve import mean_tempo, swing_phase, tempo_at, tick_times
 from tgan_music.errors import UserError
+from tgan_music.video import require_ffmpeg
 
 TEMPO_RANGE = (40.0, 208.0)
 GROUND_TRUTH_FORMAT = "tgan-music metronome ground truth"
@@ -411,7 +412,6 @@ def render_metronome_set(out_dir, videos, seed=0, duration=None, size=None, work
     Videos already there (mp4 and JSON) are kept. Returns the list of mp4 paths."""
     if videos < 1:
         raise UserError(f"--videos {videos}: render at least one video")
-    from tgan_music.video import require_ffmpeg
     require_ffmpeg()
     os.makedirs(out_dir, exist_ok=True)
     workers = workers or os.cpu_count() or 1

@@ -25,7 +25,9 @@ import tempfile
 
 import numpy as np
 
+from tgan_music.data.metronome import _poly_coverage, _rotate
 from tgan_music.errors import UserError
+from tgan_music.video import write_mp4
 
 SOUNDFONT = "/usr/share/sounds/sf2/FluidR3_GM.sf2"
 TRUTH_FORMAT = "tgan-music song ground truth"
@@ -359,7 +361,6 @@ def beat_phase(beat_times, t):
 def bar_frames(beat_times, seconds, fps, width, height, amplitude_deg=35.0):
     """uint8 (frames, height, width, 3): a white bar on black pivoting at the bottom centre,
     angle = amplitude * sin(phase) (beat_phase); frame j shows time j / fps."""
-    from tgan_music.data.metronome import _poly_coverage, _rotate
     frames = max(3, int(round(seconds * fps)))
     phase = beat_phase(beat_times, np.arange(frames) / fps)
     ys, xs = np.mgrid[0:height, 0:width].astype(np.float64) + 0.5
@@ -377,7 +378,6 @@ def bar_frames(beat_times, seconds, fps, width, height, amplitude_deg=35.0):
 # -- the set ------------------------------------------------------------------------------
 def render_song(p, out_dir, max_seconds, bar_size=(128, 96), bar_fps=12, soundfont=SOUNDFONT):
     """Renders song ``p`` (draw_params) into ``out_dir``: audio, JSON, bar video. Returns its manifest entry."""
-    from tgan_music.video import write_mp4
     name = song_name(p["seed"], p["index"])
     events = score_events(load_score(p["corpus"], p["number"]))
     truth, tracks, tempo_us, meter = plan_song(p, events, max_seconds)

@@ -21,8 +21,14 @@ import os
 import numpy as np
 
 from tgan_music.atomic import atomic_path, test_pause, write_json
+from tgan_music.audio import resample
+from tgan_music.data.storage import ClipStore
+from tgan_music.embedding.checkpoint import load_nsynth
+from tgan_music.embedding.encoders import build_encoder, to_numpy
+from tgan_music.embedding.librosa_features import LibrosaEncoder
 from tgan_music.embedding.stats import EmbeddingStats
 from tgan_music.errors import UserError
+from tgan_music.locking import directory_lock
 
 EMBEDDINGS = "embeddings"
 MANIFEST = "manifest.json"
@@ -137,15 +143,12 @@ def find_cache_directory(dataset_root, encoder_spec):
     """The directory a spec's cache lives in (it may not exist yet)."""
     name, args = _spec_parts(encoder_spec)
     if name == "librosa":
-        from tgan_music.embedding.librosa_features import LibrosaEncoder
         return cache_directory(dataset_root, LibrosaEncoder.encoder_id)
     if name != "nsynth":
-        from tgan_music.embedding.encoders import build_encoder
         return cache_directory(dataset_root, build_encoder(encoder_spec).encoder_id)
     checkpoint = args.get("checkpoint")
     found = sorted(d for d in glob.glob(os.path.join(dataset_root, EMBEDDINGS, "nsynth-*")) if os.path.isdir(d))
     if checkpoint:
-        from tgan_music.embedding.checkpoint import load_nsynth
         directory = cache_directory(dataset_root, load_nsynth(checkpoint).encoder_id)
         if not os.path.isdir(directory) and found:
             raise UserError(f"{directory}: no embeddings of the weights in {checkpoint} (the clip set has "
@@ -168,7 +171,6 @@ def open_cache(dataset_root, encoder_spec, dims=None):
     ``{"name": ..., "args": {...}}``). UserError naming the directory and the command to run
     when it is missing or incomplete, or when several NSynth caches exist and the spec does
     not name the checkpoint. ``dims``: the config's ``embedding.dims``, checked when given."""
-    from tgan_music.data.storage import ClipStore
     if not os.path.isdir(dataset_root):
         raise UserError(f"data.root {dataset_root}: no such directory; point data.root at a clip set "
                         "(made by `tgan-music dataset extract VIDEOS --out DIR` or `tgan-music dataset "
@@ -230,7 +232,6 @@ def embed_dataset(dataset_root, encoder, name, batch_size=8, progress=True, dist
     rank, size = (dist.rank, dist.size) if dist is not None else (0, 1)
     if rank != 0 or not os.path.isdir(dataset_root):
         return _embed_dataset(dataset_root, encoder, name, batch_size, progress, dist)
-    from tgan_music.locking import directory_lock
     # One writer per clip set (rank 0 holds it for every rank): a second embed, or an
     # extraction into the same clip set, is refused with a line naming this process.
     with directory_lock(dataset_root, "embedding clips"):
@@ -241,9 +242,6 @@ def _embed_dataset(dataset_root, encoder, name, batch_size, progress, dist):
     rank, size = (dist.rank, dist.size) if dist is not None else (0, 1)
     from tqdm import tqdm
 
-    from tgan_music.audio import resample
-    from tgan_music.data.storage import ClipStore
-    from tgan_music.embedding.encoders import to_numpy
 
     store = ClipStore(dataset_root)
     if len(store) == 0:

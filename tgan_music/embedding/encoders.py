@@ -5,6 +5,7 @@ Every encoder has ``encoder_id`` (names its cache directory), ``dims``, ``frame_
 ``encode(audio (N,)) -> float32 (frames, dims)`` (long audio in bounded memory) and
 ``encode_batch(audio (B, N)) -> (B, frames, dims)``.
 """
+from tgan_music.errors import ConfigError
 from tgan_music.registry import registry
 
 
@@ -12,6 +13,8 @@ from tgan_music.registry import registry
 def nsynth(*, checkpoint: str = None):
     """Magenta's NSynth WaveNet encoder (h512_bo16); ``checkpoint``: the TF prefix
     (``.../model.ckpt-200000``) or a converted .npz."""
+    # Each encoder's module is imported when it is built: this registry module is imported when a
+    # config is validated, and stays free of chainer (nsynth) and numpy (librosa, rhythm).
     from tgan_music.embedding.checkpoint import load_nsynth
     return load_nsynth(checkpoint)
 
@@ -47,9 +50,9 @@ def to_numpy(array):
 def rhythm(*, base: str = None, checkpoint: str = None):
     """Beat-phase features from librosa (onsets, PLP pulse and its phase, local tempo), alone or
     followed by a ``base`` encoder's features (``librosa``, or ``nsynth`` with ``checkpoint``)."""
+    # also a cycle: rhythm.py imports to_numpy from here
     from tgan_music.embedding.rhythm import RhythmEncoder
     if base not in (None, "librosa", "nsynth"):
-        from tgan_music.errors import ConfigError
         raise ConfigError(f"embedding.encoder.args.base {base!r}; allowed: librosa, nsynth or null")
     inner = None if base is None else build_encoder({"name": base, "args": {"checkpoint": checkpoint}})
     return RhythmEncoder(inner)

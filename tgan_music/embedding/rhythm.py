@@ -17,6 +17,8 @@ Frame k describes samples 512k .. 512k + 512, as NSynth's frame k does.
 """
 import numpy as np
 
+from tgan_music.embedding.encoders import to_numpy
+
 SAMPLE_RATE = 16000
 HOP = 512
 N_FFT = 1024
@@ -131,7 +133,6 @@ class RhythmEncoder:
         own = rhythm_features(audio)
         if self.base is None:
             return own
-        from tgan_music.embedding.encoders import to_numpy
         return np.concatenate([own, to_numpy(self.base.encode(audio))[:len(own)]], axis=1).astype(np.float32)
 
     def encode_batch(self, audio):
@@ -141,7 +142,6 @@ class RhythmEncoder:
         own = np.stack([rhythm_features(a) for a in audio])
         if self.base is None:
             return own
-        from tgan_music.embedding.encoders import to_numpy
         return np.concatenate([own, to_numpy(self.base.encode_batch(audio))[:, :own.shape[1]]], axis=2)
 
     def to_device(self, device):

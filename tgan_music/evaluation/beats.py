@@ -13,6 +13,7 @@ librosa is imported where used: importing the package (config validation) stays 
 """
 import numpy as np
 
+from tgan_music.data.metronome import read_ground_truth
 from tgan_music.errors import UserError
 from tgan_music.evaluation.settings import AUDIO_BEAT_SOURCES
 HOP_SECONDS = 0.01
@@ -107,7 +108,6 @@ def clip_ticks(row, seconds, margin=1.0):
     Read from the source's ground-truth JSON when it is still beside the source video (exact,
     even where the tempo changes inside the clip); else rebuilt from the row's ``tempo_bpm``
     and start ``phase`` (constant tempo assumed); None for clips without ground truth."""
-    from tgan_music.data.metronome import read_ground_truth
     source = row.get("source")
     truth = read_ground_truth(source) if source else None
     if truth is not None and truth.get("tick_times"):

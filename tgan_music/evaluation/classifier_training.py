@@ -27,17 +27,18 @@ import chainer.links as L
 import numpy as np
 from chainer.training import extensions
 
+from tgan_music.config.loader import schema_defaults
+from tgan_music.data.dataset import ClipDataset
 from tgan_music.errors import UserError
 from tgan_music.evaluation.classifier import (DEFAULT_SUBDIR, INPUT_CHANNELS, TempoBins, TempoClassifier,
                                               TempoNet, input_size, net_input, resize_space, save_classifier)
+from tgan_music.evaluation.defaults import SCHEMA
 
 
 
 def default_settings():
     """The classifier's settings when none are given: the defaults of the config section
     evaluate.classifier (tgan_music/evaluation/defaults.py), the one place they are written."""
-    from tgan_music.config.loader import schema_defaults
-    from tgan_music.evaluation.defaults import SCHEMA
     return schema_defaults(SCHEMA["classifier"])
 
 
@@ -112,7 +113,6 @@ class SoftLabelLoss:
 
 
 def _split(root, split, data):
-    from tgan_music.data.dataset import ClipDataset
     try:
         return ClipDataset(root, split, None, val_fraction=data["val_fraction"],
                            test_fraction=data["test_fraction"], normalize=False)

@@ -24,7 +24,8 @@ SCHEMA = {
     "seed": Field(int, 0, doc="seed of the shuffled pairings and of the generated samples"),
 }
 
-# -- the tempo classifier, `tgan-music evaluate` and `tgan-music compare` (docs/evaluation.md) --
+# -- the tempo classifier and `tgan-music evaluate` (docs/evaluation.md; `tgan-music compare`'s
+# settings are the top-level section ``compare``, tgan_music/pipelines/defaults.py) --
 SCHEMA.update({
     "split": Field(str, "test", choices=("test", "val", "train", "all"),
                    doc="held-out split whose music conditions the generated clips"),
@@ -48,49 +49,5 @@ SCHEMA.update({
         "weight_decay": Field(float, 1e-4, doc="L2 weight decay"),
         "label_sigma": Field(float, 0.7, doc="soft labels: Gaussian over neighbouring bins, in bins (0 = one-hot)"),
         "shift": Field(float, 0.1, doc="augmentation: random shift up to this fraction of the frame size"),
-    },
-    "compare": {
-        "runs": Field(list, [], doc="the compared models: a list of {label, config, set: [KEY=VALUE, ...]} "
-                                    "(config relative to the compare YAML)"),
-        "iterations": Field((int, type(None)), None, doc="train.iterations of every run (null = each config's); "
-                                                         "an iteration budget, instead of cpu_seconds"),
-        "out": Field(str, "results/compare", doc="directory of the runs' result directories"),
-        "report": Field(str, "docs/RESULTS.md", doc="the Markdown report; plots go to <its dir>/results/"),
-        "videos": Field(int, 48, doc="metronome videos synthesized when data.root does not exist yet"),
-        "video_seconds": Field(float, 8.0, doc="length of each synthesized video"),
-        "video_size": Field(str, "160x120", doc="frame size of the synthesized videos (WxH)"),
-        "video_seed": Field(int, 7, doc="seed of the synthesized videos"),
-        "seeds": Field(list, [0], doc="training seeds: every run trains once per seed (config key seed); "
-                                      "the report gives the mean and the 95 % t interval over them"),
-        "cpu_seconds": Field(float, 0.0, doc="train.cpu_seconds of every run (equal CPU time; 0 = off, "
-                                             "use iterations); with it train.iterations is max_iterations"),
-        "max_iterations": Field(int, 1000000, doc="train.iterations of every run under cpu_seconds"),
-        "snapshot_interval": Field((int, type(None)), None,
-                                   doc="train.snapshot_interval of every run (null = each config's): the "
-                                       "snapshots the selection set chooses among"),
-        "snapshots_kept": Field(int, 100, doc="train.snapshots_kept of every run"),
-        "selection": {
-            "root": Field(str, "", doc="selection clip set: each run's snapshot is chosen on it (best "
-                                       "tempo ±8 %, then BAS); synthesized like data.root when missing; "
-                                       "'' = no selection, the last snapshot"),
-            "videos": Field(int, 24, doc="metronome videos synthesized for it"),
-            "video_seed": Field(int, 1007, doc="their seed (differs from video_seed and heldout's)"),
-            "samples": Field(int, 96, doc="generated clips per snapshot scored on it"),
-        },
-        "heldout": {
-            "root": Field(str, "", doc="held-out clip set the chosen snapshots are reported on (split all); "
-                                       "synthesized like data.root when missing; '' = evaluate.split of data.root"),
-            "videos": Field(int, 48, doc="metronome videos synthesized for it"),
-            "video_seed": Field(int, 2007, doc="their seed"),
-        },
-        "songs": Field(str, "", doc="songs benchmark directory (`tgan-music dataset songs --out DIR`) the "
-                                    "chosen snapshots are also reported on ('' = none)"),
-        "songs_seeds": Field(int, 3, doc="videos per song (evaluate --songs --seeds)"),
-        "songs_duration": Field(float, 20.0, doc="seconds per song at most (evaluate --songs --duration)"),
-        "title": Field(str, "Results: baseline TGAN vs the conditional models on metronome clips",
-                       doc="the report's title"),
-        "summary": Field(str, "", doc="a paragraph for the report: what the tables answer about the "
-                                      "seed's question ('' = a placeholder that says it is still to write)"),
-        "notes": Field(list, [], doc="more notes (strings) for the report's Notes section"),
     },
 })

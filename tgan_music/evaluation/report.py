@@ -3,6 +3,7 @@ import math
 import os
 
 from tgan_music.evaluation.metrics import BY_KEY, columns
+from tgan_music.plots import pyplot, save_figure
 
 # The columns of evaluation.md and RESULTS.md, in table order (labels and formats: METRICS).
 COLUMNS = columns(("tempo_acc8", "tempo_acc4", "tempo_octave", "bas_fact", "bas_bailando", "av_align",
@@ -139,7 +140,6 @@ def plot_metrics(path, model_rows, real_row, shuffled_row, keys=("tempo_acc8", "
     """Bar chart per metric (one bar per model, with the 95 % interval as an error bar when a
     value is a (mean, half-width) pair) with the real (upper bound) and shuffled (chance) levels
     as lines; written atomically as PNG."""
-    from tgan_music.plots import pyplot, save_figure
     plt = pyplot()
     keys = [k for k in keys if any(k in row for _, row in model_rows)]
     fig, axes = plt.subplots(1, len(keys), figsize=(3.0 * len(keys), 3.4), squeeze=False)
@@ -163,7 +163,6 @@ def plot_metrics(path, model_rows, real_row, shuffled_row, keys=("tempo_acc8", "
 
 def plot_frames(path, strips):
     """One row of frames per (label, uint8 (T, H, W, C) clip): how each model's clip moves."""
-    from tgan_music.plots import pyplot, save_figure
     plt = pyplot()
     import numpy as np
     frames = max(len(clip) for _, clip in strips)

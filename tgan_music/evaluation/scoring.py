@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from tgan_music.data.storage import ClipStore
 from tgan_music.errors import UserError
 from tgan_music.evaluation import beats as beats_mod
 from tgan_music.evaluation import motion as motion_mod
@@ -160,7 +161,6 @@ def score_clips(videos, audios, fps, sample_rate, *, ticks=None, tempi=None, set
 def score_clip_set(root, *, clips=None, settings=None, shuffle_rounds=3, seed=0, progress=True):
     """score_clips on the clips of a clip set directory (all, or the indices ``clips``), with the
     known ticks and tempo of metronome clips (tgan_music.evaluation.beats.clip_ticks)."""
-    from tgan_music.data.storage import ClipStore
     store = ClipStore(root)
     clips = range(len(store)) if clips is None else clips
     geometry = store.geometry

@@ -15,7 +15,10 @@ import os
 
 import numpy as np
 
+from tgan_music.atomic import write_json
 from tgan_music.errors import UserError
+from tgan_music.evaluation.evaluate import evaluate_result, json_safe
+from tgan_music.training.snapshot import list_snapshots
 
 CACHE_FORMAT = "tgan-music snapshot selection"
 
@@ -30,9 +33,6 @@ def score_snapshots(result_dir, clips, samples=96, cache=None, device=None, log=
 
     ``cache``: a JSON path; snapshots already scored there (same clips and samples) are not
     evaluated again, and each new score is added to it at once (an interrupted selection resumes)."""
-    from tgan_music.evaluation.evaluate import evaluate_result, json_safe
-    from tgan_music.atomic import write_json
-    from tgan_music.training.snapshot import list_snapshots
     snapshots = list_snapshots(result_dir)
     if not snapshots:
         raise UserError(f"{result_dir}: no snapshot_iter_*.npz; train first (`tgan-music train CONFIG --out DIR`)")

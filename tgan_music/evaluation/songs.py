@@ -27,11 +27,17 @@ import os
 
 import numpy as np
 
+from tgan_music.audio import load_audio
+from tgan_music.data.songs import bar_frames, read_song_set
 from tgan_music.errors import UserError
 from tgan_music.evaluation import motion as motion_mod
 from tgan_music.evaluation import rhythm, scoring, tempo
+from tgan_music.evaluation.evaluate import json_safe, write_atomic
 from tgan_music.evaluation.metrics import columns
+from tgan_music.evaluation.report import cell, metric_table
 from tgan_music.evaluation.settings import RhythmSettings
+from tgan_music.generation.model import load_generator
+from tgan_music.generation.music_video import generate_music_video
 
 JSON_NAME, MARKDOWN_NAME = "songs_evaluation.json", "songs_evaluation.md"
 ROWS = ("generated", "generated_other_song", "bar", "bar_other_song")
@@ -134,11 +140,6 @@ def evaluate_songs(model, songs_dir, *, seeds=3, duration=20.0, out=None, rounds
                    progress=True, write=True):
     """Evaluates ``model`` (a model directory, a snapshot or None = the shipped model) on the songs
     in ``songs_dir`` (see the module docstring). Returns the result dict; writes it when ``write``."""
-    from tgan_music.audio import load_audio
-    from tgan_music.data.songs import bar_frames, read_song_set
-    from tgan_music.generation.model import load_generator
-    from tgan_music.generation.music_video import generate_music_video
-    from tgan_music.evaluation.evaluate import json_safe, write_atomic
 
     if seeds < 1:
         raise UserError(f"--seeds {seeds}: give at least one seed")
@@ -245,7 +246,6 @@ LEGEND = (
 
 
 def songs_markdown(result):
-    from tgan_music.evaluation.report import cell, metric_table
     rows = [(ROW_TITLES[name], result["rows"][name]) for name in ROWS if result["rows"].get(name)]
     g = result["geometry"]
     ci = result["intervals95"]["generated"]

@@ -11,6 +11,7 @@ import json
 import math
 
 from tgan_music.evaluation.metrics import HEADLINE, METRICS
+from tgan_music.evaluation.scoring import score_clip_set
 from tgan_music.evaluation.settings import AUDIO_BEATS, DEFAULT
 
 # Metrics in the order of docs/metrics.md.
@@ -37,7 +38,6 @@ def markdown_table(result):
 
 
 def main(argv=None):
-    from tgan_music.evaluation.scoring import score_clip_set
     parser = argparse.ArgumentParser(prog="python -m tgan_music.evaluation.validate",
                                      description=__doc__.splitlines()[0])
     parser.add_argument("clip_set", help="clip set directory (tgan-music dataset metronome --clips)")

@@ -1,6 +1,8 @@
 """Frame-level post-processing of generated videos: frame-rate change, seams, contact sheets."""
 import numpy as np
 
+from tgan_music.plots import pyplot, save_figure
+
 
 def change_fps(frames, src_fps, dst_fps, method="blend"):
     """Resamples (T, H, W, C) uint8 frames from ``src_fps`` to ``dst_fps``.
@@ -45,7 +47,6 @@ def seam_report(frames, hop, overlap=0):
 
 def contact_sheet(frames, path, fps, columns=8, rows=None, label=None):
     """Saves a PNG grid of evenly spaced frames with their times (matplotlib, Agg)."""
-    from tgan_music.plots import pyplot, save_figure
     plt = pyplot()
     t = len(frames)
     rows = rows or max(1, min(4, int(np.ceil(t / columns))))

@@ -8,9 +8,13 @@ import os
 
 import numpy as np
 
+from tgan_music.atomic import atomic_path, write_text
+from tgan_music.config import load_config
 from tgan_music.embedding.stats import FILE_NAME as STATS_FILE
 from tgan_music.embedding.stats import EmbeddingStats
-from tgan_music.errors import UserError
+from tgan_music.errors import UserError, as_user_error
+from tgan_music.model.build import build_networks
+from tgan_music.training.snapshot import latest_snapshot, list_snapshots
 
 # The model that ships with the package (trained by `tgan-music train` on the metronome set).
 SHIPPED_MODEL = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "assets", "model")
@@ -42,7 +46,6 @@ class TrainedGenerator:
 
 def _resolve(model):
     """(result_dir, snapshot_path) for a directory, a snapshot file, or None (the shipped model)."""
-    from tgan_music.training.snapshot import latest_snapshot
     if model is None:
         if not os.path.isfile(os.path.join(SHIPPED_MODEL, "config.yaml")):
             raise UserError("no model given and this install has no shipped model; pass --model RESULT_DIR "
@@ -65,7 +68,6 @@ def _resolve(model):
 
 def _older_snapshot(snapshot):
     """The newest snapshot beside ``snapshot`` other than it (None when there is none)."""
-    from tgan_music.training.snapshot import list_snapshots
     others = [p for _, p in list_snapshots(os.path.dirname(os.path.abspath(snapshot)))
               if os.path.abspath(p) != os.path.abspath(snapshot)]
     return others[-1] if others else None
@@ -78,8 +80,6 @@ def load_generator(model=None, device=None, require_stats=True):
     stats None (the caller then standardises with its clip set's statistics)."""
     import chainer
 
-    from tgan_music.config import load_config
-    from tgan_music.model.build import build_networks
 
     result_dir, snapshot = _resolve(model)
     config_path = os.path.join(result_dir, "config.yaml")
@@ -96,7 +96,6 @@ def load_generator(model=None, device=None, require_stats=True):
                        if any(k.startswith(p) for k in keys)), "")
         chainer.serializers.load_npz(snapshot, gen, path=prefix)
     except Exception as e:
-        from tgan_music.errors import as_user_error
         damaged = as_user_error(e, snapshot, "reading")
         if damaged is not None and not isinstance(e, UserError):
             older = _older_snapshot(snapshot)
@@ -130,7 +129,6 @@ def export_model(result_dir, out_dir):
     os.makedirs(out_dir, exist_ok=True)
     import io
 
-    from tgan_music.atomic import atomic_path, write_text
     buffer = io.BytesIO()
     chainer.serializers.save_npz(buffer, model.gen, compression=True)
     with atomic_path(os.path.join(out_dir, GENERATOR_FILE), durable=True, unique=True) as tmp:

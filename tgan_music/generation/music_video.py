@@ -9,17 +9,23 @@ import os
 import numpy as np
 
 from tgan_music.atomic import write_json
+from tgan_music.audio import load_audio
+from tgan_music.embedding.encoders import build_encoder, to_numpy
 from tgan_music.errors import UserError
+from tgan_music.evaluation.rhythm import bas_fact
+from tgan_music.evaluation.scoring import analyse_audio, analyse_video, pair_scores
 from tgan_music.evaluation.settings import RhythmSettings
+from tgan_music.evaluation.tempo import relative_error, tempo_relation
 from tgan_music.generation.frames import change_fps, contact_sheet, seam_report
+from tgan_music.generation.model import generate_videos, load_generator
 from tgan_music.generation.windows import WindowPlan
+from tgan_music.video import to_uint8_frames, write_mp4
 
 MAX_SECONDS = 600.0  # 10 minutes: the longest song the command promises to handle
 
 
 def load_song(path, sample_rate, start=0.0, duration=None):
     """(audio float32 mono at sample_rate for [start, start+duration), song_seconds)."""
-    from tgan_music.audio import load_audio
     audio = load_audio(path, sample_rate)
     total = len(audio) / sample_rate
     if start < 0 or start >= total:
@@ -35,7 +41,6 @@ def load_song(path, sample_rate, start=0.0, duration=None):
 
 def embed_windows(model, windows, checkpoint=None, device=None):
     """Normalised music embeddings (count, frames, dims) of each window, with the model's encoder."""
-    from tgan_music.embedding.encoders import build_encoder, to_numpy
     spec = dict(model.config["embedding"]["encoder"])
     spec["args"] = dict(spec.get("args") or {})
     if checkpoint is not None:
@@ -47,8 +52,6 @@ def embed_windows(model, windows, checkpoint=None, device=None):
 
 def render_windows(model, embeddings, count, seed, device, batch=8, progress=None):
     """Generated clips (count, T, H, W, 3) float32 in [0, 255], one scene: the same z0 in every window."""
-    from tgan_music.generation.model import generate_videos
-    from tgan_music.video import to_uint8_frames
     z0 = model.gen.sample_z(1, np.random.RandomState(seed))
     videos = generate_videos(model.gen, np.repeat(z0, count, axis=0), embeddings, batch, progress)
     return np.stack([to_uint8_frames(v) for v in videos]).astype(np.float32)
@@ -62,7 +65,6 @@ TEMPO_WORDS = {"match": "the song's tempo", "double": "twice the song's tempo", 
 def music_rhythm(audio, rate, evaluate_config):
     """The song's estimated beats (librosa.beat.beat_track) with the model's rhythm settings:
     (AudioRhythm, RhythmSettings)."""
-    from tgan_music.evaluation.scoring import analyse_audio
     settings = RhythmSettings.from_config(evaluate_config).replace(audio_beats="beats")
     return analyse_audio(audio, rate, settings), settings
 
@@ -70,7 +72,6 @@ def music_rhythm(audio, rate, evaluate_config):
 def random_bas(beats, seconds, sigma, step=0.005):
     """BAS (FACT) that motion beats at random times would get against ``beats``: the Gaussian hit
     averaged over the whole segment (a chance level for the line printed to the musician)."""
-    from tgan_music.evaluation.rhythm import bas_fact
     beats = np.sort(np.asarray(beats, np.float64))
     if beats.size == 0 or seconds <= 0:
         return float("nan")
@@ -79,8 +80,6 @@ def random_bas(beats, seconds, sigma, step=0.005):
 
 def rhythm_report(frames, fps, music, settings, seconds):
     """The video's motion tempo and beat alignment against the song's estimated beats (JSON-able)."""
-    from tgan_music.evaluation.scoring import analyse_video, pair_scores
-    from tgan_music.evaluation.tempo import relative_error, tempo_relation
     video = analyse_video(frames, fps, settings)
     scores = pair_scores(video, music, settings)
     relation = tempo_relation(video.tempo_bpm, music.tempo_bpm)
@@ -119,8 +118,6 @@ def generate_music_video(audio_path, out, *, model=None, start=0.0, duration=Non
     the model's fps as ``native_frames`` when ``return_frames``, e.g. for scoring)."""
     from tqdm import tqdm
 
-    from tgan_music.generation.model import load_generator
-    from tgan_music.video import write_mp4
 
     if not str(out).lower().endswith(".mp4"):
         raise UserError(f"--out {out}: the output must be an .mp4 file")

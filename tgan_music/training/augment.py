@@ -13,6 +13,8 @@ import chainer
 import chainer.functions as F
 import numpy as np
 
+from tgan_music.errors import ConfigError
+
 POLICIES = ("color", "translation", "cutout")
 
 
@@ -56,7 +58,6 @@ _APPLY = {"color": _color, "translation": _translation, "cutout": _cutout}
 
 
 def check_policies(policies, where="train.augment"):
-    from tgan_music.errors import ConfigError
     for p in policies:
         if p not in POLICIES:
             raise ConfigError(f"{where}: unknown augmentation {p!r}; allowed: {', '.join(POLICIES)}")

@@ -14,6 +14,7 @@ import chainer
 import chainer.links as L
 import numpy as np
 
+from tgan_music.device import cupy_available
 from tgan_music.distributed import COMMUNICATORS
 from tgan_music.errors import UserError
 
@@ -115,7 +116,6 @@ def create_distributed(name, device=None):
     if name not in COMMUNICATORS:
         raise UserError(f"--communicator {name}: allowed: {', '.join(COMMUNICATORS)}")
     if name in GPU_COMMUNICATORS:
-        from tgan_music.device import cupy_available
         if not cupy_available():
             raise UserError(f"--communicator {name} needs GPUs (CuPy); on the CPU use --communicator naive")
     try:

@@ -18,11 +18,26 @@ import time
 import numpy as np
 
 from tgan_music.atomic import write_text
+from tgan_music.audio import load_audio
+from tgan_music.config import load_config
+from tgan_music.data.extract import ClipGeometry, extract
+from tgan_music.data.metronome import draw_params, read_ground_truth, render_metronome_set, render_video
+from tgan_music.data.songs import render_song_set
+from tgan_music.data.storage import ClipStore
+from tgan_music.embedding.cache import embed_dataset
+from tgan_music.embedding.encoders import build_encoder
 from tgan_music.errors import UserError
+from tgan_music.evaluation.evaluate import evaluate_result
 from tgan_music.evaluation.metrics import HEADLINE
+from tgan_music.evaluation.report import evaluation_markdown
+from tgan_music.evaluation.scoring import score_clips
 from tgan_music.evaluation.settings import RhythmSettings
+from tgan_music.evaluation.songs import evaluate_songs
+from tgan_music.generation.model import SHIPPED_MODEL
+from tgan_music.generation.music_video import generate_music_video
+from tgan_music.training.trainer import train
 
-SHIPPED_CONFIG = os.path.join(os.path.dirname(os.path.abspath(__file__)), "assets", "model", "config.yaml")
+SHIPPED_CONFIG = os.path.join(SHIPPED_MODEL, "config.yaml")
 
 
 def _step(log, n, text):
@@ -32,7 +47,6 @@ def _step(log, n, text):
 def render_at_tempo(out_dir, name, knots, seconds, seed, index=0):
     """A rendered metronome video (scene of ``draw_params(seed, index)``) whose tempo follows
     ``knots`` ([[time, bpm], ...]); returns (mp4 path, ground truth dict)."""
-    from tgan_music.data.metronome import draw_params, read_ground_truth, render_video
     os.makedirs(out_dir, exist_ok=True)
     p = draw_params(seed, index, duration=seconds, size=(320, 240))
     p.update(tempo_change="none" if len({k[1] for k in knots}) == 1 else "step", tempo_knots=knots,
@@ -61,7 +75,6 @@ def render_heldout(out_dir, seconds=8.0, seed=4242):
 def score_music_video(frames, fps, audio, sample_rate, truth, clip_frames, settings=None):
     """Rhythm scores of a generated video (native fps frames) against the track's known ticks,
     for each half, computed over clip-length windows."""
-    from tgan_music.evaluation.scoring import score_clips
     ticks = np.asarray(truth["tick_times"])
     knots = truth.get("tempo_knots") or truth.get("tempo_curve")
     half = len(frames) / fps / 2
@@ -88,13 +101,6 @@ def score_music_video(frames, fps, audio, sample_rate, truth, clip_frames, setti
 
 def run_demo(out, *, videos=8, seconds=10.0, iterations=40, songs=2, song_seconds=15.0, device=None, log=print):
     """Runs the demo into ``out`` and returns its summary (also written to ``out/summary.json``)."""
-    from tgan_music.config import load_config
-    from tgan_music.data.extract import ClipGeometry
-    from tgan_music.data.metronome import render_metronome_set
-    from tgan_music.embedding.cache import embed_dataset
-    from tgan_music.embedding.encoders import build_encoder
-    from tgan_music.generation.model import SHIPPED_MODEL
-
     if not os.path.isfile(SHIPPED_CONFIG):
         raise UserError(f"{SHIPPED_MODEL}: the shipped model is missing from this install; reinstall the package")
     t0 = time.time()
@@ -104,12 +110,10 @@ def run_demo(out, *, videos=8, seconds=10.0, iterations=40, songs=2, song_second
     summary = {"out": os.path.abspath(out)}
 
     _step(log, 1, f"rendering {videos} metronome videos of {seconds:.0f} s and extracting 12 fps clips")
-    from tgan_music.data.extract import extract
     paths = render_metronome_set(os.path.join(out, "videos"), videos, seed=2026, duration=seconds,
                                  size=(320, 240))
     data = dict(config["data"])
     report = extract(paths, clips, ClipGeometry.from_config(data), log=log)
-    from tgan_music.data.storage import ClipStore
     summary["clips"] = {"dir": clips, "clips": len(ClipStore(clips))}
     heldout = os.path.join(out, "heldout_clips")
     heldout_paths = render_heldout(os.path.join(out, "heldout_videos"))
@@ -123,7 +127,6 @@ def run_demo(out, *, videos=8, seconds=10.0, iterations=40, songs=2, song_second
         embed_dataset(root, build_encoder(encoder), encoder["name"])
 
     _step(log, 3, f"training the shipped model's config for {iterations} iterations")
-    from tgan_music.training.trainer import train
     train_config = load_config(SHIPPED_CONFIG, [f"data.root={clips}", f"train.iterations={iterations}",
                                                 f"train.snapshot_interval={iterations}",
                                                 f"train.preview_interval={iterations}",
@@ -143,15 +146,11 @@ def run_demo(out, *, videos=8, seconds=10.0, iterations=40, songs=2, song_second
 
     _step(log, 4, f"evaluating the shipped model on {summary['heldout_clips']['clips']} held-out clips at "
                   f"{HELDOUT_TEMPI[0]:g}-{HELDOUT_TEMPI[-1]:g} BPM and on {songs} rendered songs")
-    from tgan_music.evaluation.evaluate import evaluate_result
-    from tgan_music.evaluation.report import evaluation_markdown
     result = evaluate_result(SHIPPED_MODEL, clips=heldout, split="all", samples=summary["heldout_clips"]["clips"],
                              use_classifier=False, device=device, write=False)
     eval_md = os.path.join(out, "evaluation.md")
     write_text(eval_md, evaluation_markdown(result))
     summary["evaluation"] = {"markdown": eval_md, "rows": result.get("rows"), "by_tempo": result.get("by_tempo")}
-    from tgan_music.data.songs import render_song_set
-    from tgan_music.evaluation.songs import evaluate_songs
     songs_dir = os.path.join(out, "songs")
     render_song_set(songs_dir, songs=songs, seed=5, duration=song_seconds, workers=1, progress=False)
     song_result = evaluate_songs(None, songs_dir, seeds=2, duration=song_seconds, device=device, progress=False,
@@ -160,8 +159,6 @@ def run_demo(out, *, videos=8, seconds=10.0, iterations=40, songs=2, song_second
                         "rows": song_result.get("rows")}
 
     _step(log, 5, "making a music video for a metronome track that changes tempo halfway (80 -> 132 BPM)")
-    from tgan_music.audio import load_audio
-    from tgan_music.generation.music_video import generate_music_video
     track, truth = render_track(os.path.join(out, "track"))
     video_path = os.path.join(out, "music_video.mp4")
     reports = generate_music_video(track, video_path, scale=4, device=device, log=log, return_frames=True)

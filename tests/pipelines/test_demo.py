@@ -2,7 +2,7 @@
 import json
 import os
 
-from tgan_music.demo import print_summary, run_demo
+from tgan_music.pipelines.demo import print_summary, run_demo
 from tgan_music.video import probe
 
 

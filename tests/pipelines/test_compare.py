@@ -2,7 +2,6 @@
 equal CPU time, chooses each snapshot on the selection set, evaluates on the held-out set and two
 rendered songs, writes RESULTS.md to tmp; a second call reuses everything."""
 import json
-import math
 import os
 import shutil
 
@@ -10,7 +9,9 @@ import pytest
 import yaml
 
 from tgan_music.cli import main
+from tgan_music.data.songs import render_song_set
 from tgan_music.errors import UserError
+from tgan_music.pipelines.compare import budget, run_compare
 
 EXPERIMENTS = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
                            "experiments")
@@ -24,26 +25,25 @@ def tiny_compare(tmp_path, songs=""):
     return {
         "extends": os.path.join(EXPERIMENTS, "compare_metronome.yaml"),
         "data": {"root": str(clips / "train")},
-        "evaluate": {"samples": 4, "classifier": {"iterations": 3, "batchsize": 4},
-                     "compare": {"out": str(tmp_path / "runs"), "report": str(tmp_path / "docs" / "RESULTS.md"),
-                                 "seeds": [0, 1], "cpu_seconds": 1.5, "snapshot_interval": 2,
-                                 "videos": 3, "video_seconds": 4.0, "video_size": "64x48", "video_seed": 3,
-                                 "selection": {"root": str(clips / "select"), "videos": 2, "video_seed": 4,
-                                               "samples": 2},
-                                 "heldout": {"root": str(clips / "heldout"), "videos": 2, "video_seed": 5},
-                                 "songs": songs, "songs_seeds": 2, "songs_duration": 4.0,
-                                 "summary": "The caller's paragraph.", "notes": ["a note of the caller"],
-                                 "runs": [{"label": "baseline TGAN", "config": "experiments/small/metronome_none.yaml",
-                                           "set": TINY},
-                                          {"label": "music-driven motion", "config": "experiments/music_motion.yaml",
-                                           "set": TINY_MOTION}]}},
+        "evaluate": {"samples": 4, "classifier": {"iterations": 3, "batchsize": 4}},
+        "compare": {"out": str(tmp_path / "runs"), "report": str(tmp_path / "docs" / "RESULTS.md"),
+                    "seeds": [0, 1], "cpu_seconds": 1.5, "snapshot_interval": 2,
+                    "videos": 3, "video_seconds": 4.0, "video_size": "64x48", "video_seed": 3,
+                    "selection": {"root": str(clips / "select"), "videos": 2, "video_seed": 4,
+                                  "samples": 2},
+                    "heldout": {"root": str(clips / "heldout"), "videos": 2, "video_seed": 5},
+                    "songs": songs, "songs_seeds": 2, "songs_duration": 4.0,
+                    "summary": "The caller's paragraph.", "notes": ["a note of the caller"],
+                    "runs": [{"label": "baseline TGAN", "config": "experiments/small/metronome_none.yaml",
+                              "set": TINY},
+                             {"label": "music-driven motion", "config": "experiments/music_motion.yaml",
+                              "set": TINY_MOTION}]},
     }
 
 
 def test_compare_models_by_seeds_at_equal_cpu_time(tmp_path, capsys, monkeypatch):
     songs = ""
     if shutil.which("fluidsynth"):
-        from tgan_music.data.songs import render_song_set
         songs = str(tmp_path / "songs")
         render_song_set(songs, songs=2, seed=8, duration=6.0, workers=1, progress=False)
     report = tmp_path / "docs" / "RESULTS.md"
@@ -94,7 +94,6 @@ def test_compare_models_by_seeds_at_equal_cpu_time(tmp_path, capsys, monkeypatch
     assert before == after  # the shipped report is left alone
 
     # Resumable: a second call trains, selects and evaluates nothing again.
-    from tgan_music.evaluation.compare import run_compare
     logged = []
     again = run_compare(str(path), progress=False, log=logged.append)
     assert not [line for line in logged if "training" in line or "evaluating" in line or "chosen" in line], logged
@@ -102,23 +101,11 @@ def test_compare_models_by_seeds_at_equal_cpu_time(tmp_path, capsys, monkeypatch
 
 
 def test_budget_is_cpu_time_or_iterations():
-    from tgan_music.evaluation.compare import budget
-    config = {"evaluate": {"compare": {"cpu_seconds": 60.0, "iterations": None, "max_iterations": 1000}}}
+    config = {"compare": {"cpu_seconds": 60.0, "iterations": None, "max_iterations": 1000}}
     assert budget(config)[0] == ["train.cpu_seconds=60", "train.iterations=1000"]
-    config["evaluate"]["compare"].update(cpu_seconds=0.0, iterations=5)
+    config["compare"].update(cpu_seconds=0.0, iterations=5)
     assert budget(config)[0] == ["train.iterations=5"]
-    config["evaluate"]["compare"]["cpu_seconds"] = 60.0
+    config["compare"]["cpu_seconds"] = 60.0
     with pytest.raises(UserError, match="not both"):
         budget(config)
 
-
-def test_interval_and_choice():
-    from tgan_music.evaluation.selection import choose, interval
-    mean, half = interval([0.1, 0.2, 0.3])
-    assert mean == pytest.approx(0.2) and half == pytest.approx(4.303 * 0.1 / math.sqrt(3), rel=1e-3)
-    assert interval([0.5, None, float("nan")])[0] == 0.5 and math.isnan(interval([0.5])[1])
-    assert all(math.isnan(v) for v in interval([]))
-    scored = [{"snapshot": "a", "iteration": 2, "tempo_acc8": 0.5, "bas_fact": 0.1},
-              {"snapshot": "b", "iteration": 4, "tempo_acc8": 0.5, "bas_fact": 0.3},
-              {"snapshot": "c", "iteration": 6, "tempo_acc8": None, "bas_fact": 0.9}]
-    assert choose(scored)["snapshot"] == "b"

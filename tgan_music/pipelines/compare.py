@@ -1,7 +1,7 @@
 """`tgan-music compare COMPARE.yaml`: train and evaluate several models on the same data.
 
 The compare YAML is an experiment config (it loads through load_config): its ``data`` section
-is the shared training clip set, ``evaluate`` the shared evaluation, and ``evaluate.compare``
+is the shared training clip set, ``evaluate`` the shared evaluation, and ``compare``
 lists the models (``runs``: ``{label, config, set}``, an experiment YAML relative to the compare
 YAML plus overrides), the training seeds, the budget (``cpu_seconds``: equal CPU time, or
 ``iterations``), and three clip sets kept apart. Steps:
@@ -27,8 +27,27 @@ import shlex
 import subprocess
 import time
 
+import chainer
+import numpy as np
+
+from tgan_music.atomic import write_json, write_text
+from tgan_music.config import load_config
+from tgan_music.data.extract import ClipGeometry, extract
+from tgan_music.data.metronome import render_metronome_set
+from tgan_music.data.songs import read_song_set
+from tgan_music.embedding.cache import embed_dataset, open_cache
+from tgan_music.embedding.encoders import build_encoder
 from tgan_music.errors import UserError
+from tgan_music.evaluation.classifier import CONFIG, default_directory, load_classifier
+from tgan_music.evaluation.classifier_training import train_classifier
+from tgan_music.evaluation.evaluate import evaluate_result, json_safe
 from tgan_music.evaluation.metrics import columns
+from tgan_music.evaluation.report import cell, metric_table, plot_frames, plot_metrics, results_markdown
+from tgan_music.evaluation.selection import interval, select_snapshot
+from tgan_music.evaluation.songs import COLUMNS as SONG_COLUMNS, evaluate_songs
+from tgan_music.generation.model import export_model
+from tgan_music.training.snapshot import latest_snapshot
+from tgan_music.training.trainer import train
 
 
 def slug(label):
@@ -48,22 +67,22 @@ def resolve_config(path, compare_path):
 
 
 def parse_runs(config, compare_path):
-    runs = config["evaluate"]["compare"]["runs"]
+    runs = config["compare"]["runs"]
     if not runs:
-        raise UserError(f"{compare_path}: evaluate.compare.runs is empty; list the runs as "
+        raise UserError(f"{compare_path}: compare.runs is empty; list the runs as "
                         "{label, config, set: [KEY=VALUE, ...]}")
     parsed, seen = [], set()
     for k, run in enumerate(runs):
         if not isinstance(run, dict) or "label" not in run or "config" not in run:
-            raise UserError(f"{compare_path}: evaluate.compare.runs[{k}] must be a mapping with label and config "
+            raise UserError(f"{compare_path}: compare.runs[{k}] must be a mapping with label and config "
                             "(and optionally set: [KEY=VALUE, ...])")
         extra = set(run) - {"label", "config", "set"}
         if extra:
-            raise UserError(f"{compare_path}: evaluate.compare.runs[{k}]: unknown key {sorted(extra)[0]!r}; "
+            raise UserError(f"{compare_path}: compare.runs[{k}]: unknown key {sorted(extra)[0]!r}; "
                             "allowed: label, config, set")
         overrides = run.get("set") or []
         if not isinstance(overrides, list) or not all(isinstance(o, str) for o in overrides):
-            raise UserError(f"{compare_path}: evaluate.compare.runs[{k}].set must be a list of 'KEY=VALUE' strings")
+            raise UserError(f"{compare_path}: compare.runs[{k}].set must be a list of 'KEY=VALUE' strings")
         name = slug(run["label"])
         if name in seen:
             raise UserError(f"{compare_path}: two runs are labelled {run['label']!r}; labels must differ")
@@ -77,18 +96,18 @@ def parse_runs(config, compare_path):
 def clip_sets(config):
     """[(role, root, videos, video_seed)]: the training, selection and held-out clip sets (the last
     two only when configured)."""
-    c = config["evaluate"]["compare"]
+    c = config["compare"]
     sets = [("training", config["data"]["root"], c["videos"], c["video_seed"])]
     for role in ("selection", "heldout"):
         if c[role]["root"]:
             sets.append((role, c[role]["root"], c[role]["videos"], c[role]["video_seed"]))
     roots = [os.path.abspath(r) for _, r, _, _ in sets]
     if len(set(roots)) != len(roots):
-        raise UserError("evaluate.compare: data.root, selection.root and heldout.root must be three "
+        raise UserError("compare: data.root, selection.root and heldout.root must be three "
                         "different clip sets (the snapshot is chosen on one and reported on another)")
     seeds = [s for _, _, _, s in sets]
     if len(set(seeds)) != len(seeds):
-        raise UserError(f"evaluate.compare: the clip sets' video seeds {seeds} must differ, so that no "
+        raise UserError(f"compare: the clip sets' video seeds {seeds} must differ, so that no "
                         "metronome video is in two of them")
     return sets
 
@@ -98,13 +117,11 @@ def ensure_clip_set(root, config, videos, video_seed, log):
     log-uniform tempi over data/metronome.TEMPO_RANGE) with the geometry of ``data`` when missing."""
     if os.path.isfile(os.path.join(root, "dataset.json")):
         return root
-    from tgan_music.data.extract import ClipGeometry, extract
-    from tgan_music.data.metronome import render_metronome_set
-    c = config["evaluate"]["compare"]
+    c = config["compare"]
     try:
         size = tuple(int(v) for v in c["video_size"].lower().split("x"))
     except ValueError:
-        raise UserError(f"evaluate.compare.video_size={c['video_size']!r}: expected WIDTHxHEIGHT, e.g. 160x120") from None
+        raise UserError(f"compare.video_size={c['video_size']!r}: expected WIDTHxHEIGHT, e.g. 160x120") from None
     videos_dir = root.rstrip("/") + "_videos"
     log(f"synthesizing {videos} metronome videos into {videos_dir} (seed {video_seed})")
     paths = render_metronome_set(videos_dir, videos, seed=video_seed, duration=c["video_seconds"],
@@ -122,7 +139,6 @@ def needs_checkpoint(spec):
 
 def run_encoders(runs):
     """The distinct embedding encoder specs of the conditional runs."""
-    from tgan_music.config import load_config
     specs = {}
     for run in runs:
         rc = load_config(run["config"], run["set"])
@@ -134,8 +150,6 @@ def run_encoders(runs):
 def ensure_embeddings(root, specs, device, log):
     """Embeds clip set ``root`` with every encoder of ``specs`` whose cache is missing (librosa and
     rhythm; NSynth needs its checkpoint, so its missing cache stops with the embed command to run)."""
-    from tgan_music.embedding.cache import embed_dataset, open_cache
-    from tgan_music.embedding.encoders import build_encoder
     for spec in specs:
         try:
             open_cache(root, spec)
@@ -147,8 +161,6 @@ def ensure_embeddings(root, specs, device, log):
 
 
 def ensure_classifier(root, config, device, log, progress=True):
-    from tgan_music.evaluation.classifier import CONFIG, default_directory, load_classifier
-    from tgan_music.evaluation.classifier_training import train_classifier
     directory = default_directory(root)
     if not os.path.isfile(os.path.join(directory, CONFIG)):
         log(f"training the tempo classifier of {root}")
@@ -160,9 +172,9 @@ def ensure_classifier(root, config, device, log, progress=True):
 # -- the runs ------------------------------------------------------------------------------
 def budget(config):
     """(overrides, words) of the training budget every run gets."""
-    c = config["evaluate"]["compare"]
+    c = config["compare"]
     if c["cpu_seconds"] and c["iterations"] is not None:
-        raise UserError("evaluate.compare: set cpu_seconds (equal CPU time) or iterations (equal "
+        raise UserError("compare: set cpu_seconds (equal CPU time) or iterations (equal "
                         "iterations), not both; the other one null/0")
     if c["cpu_seconds"]:
         return ([f"train.cpu_seconds={c['cpu_seconds']:g}", f"train.iterations={c['max_iterations']}"],
@@ -175,7 +187,7 @@ def budget(config):
 def run_overrides(config, run, seed):
     """Overrides that put a run on the shared data (clip set and geometry), seed, budget and
     snapshots (the run's own ``set`` last)."""
-    c = config["evaluate"]["compare"]
+    c = config["compare"]
     shared = [f"data.root={config['data']['root']}"]
     for key in ("fps", "frames", "height", "width", "channels", "sample_rate", "stride_seconds",
                 "val_fraction", "test_fraction"):
@@ -192,7 +204,7 @@ def run_overrides(config, run, seed):
 def run_commands(config, run, sets, out, classifier_dir):
     """The shell commands that reproduce one run (train, select, evaluate on the held-out set and
     the songs), as compare runs them."""
-    c, ev = config["evaluate"]["compare"], config["evaluate"]
+    c, ev = config["compare"], config["evaluate"]
     q = shlex.quote
     sets_ = " ".join(f"--set {q(o)}" for o in sets)
     lines = [f"tgan-music train {q(run['config'])} {sets_} --out {q(out)}"]
@@ -223,7 +235,6 @@ def _read_json(path):
 
 def snapshot_cpu_seconds(path):
     """The training CPU seconds a snapshot records (the updater's count), or None."""
-    import numpy as np
     try:
         with np.load(path) as npz:
             for key in ("updater/cpu_seconds", "cpu_seconds"):
@@ -237,17 +248,7 @@ def snapshot_cpu_seconds(path):
 def do_run(config, run, seed, classifier, device, progress, log):
     """Trains, selects and evaluates one model x seed, reusing what ``compare_state.json`` records
     as done; returns {label, seed, out, train, chosen, heldout, songs, clip, commands}."""
-    import numpy as np
-
-    from tgan_music.atomic import write_json
-    from tgan_music.config import load_config
-    from tgan_music.evaluation.evaluate import evaluate_result, json_safe
-    from tgan_music.evaluation.selection import select_snapshot
-    from tgan_music.generation.model import export_model
-    from tgan_music.training.snapshot import latest_snapshot
-    from tgan_music.training.trainer import train
-
-    c, ev = config["evaluate"]["compare"], config["evaluate"]
+    c, ev = config["compare"], config["evaluate"]
     name = f"{run['slug']}_s{seed}"
     out = os.path.join(c["out"], name)
     sets = run_overrides(config, run, seed)
@@ -312,7 +313,6 @@ def do_run(config, run, seed, classifier, device, progress, log):
         clip = {"real": npz["real"], "generated": npz["generated"]}
     songs = None
     if c["songs"]:
-        from tgan_music.evaluation.songs import evaluate_songs
         songs_key = {"songs": os.path.abspath(c["songs"]), "seeds": c["songs_seeds"],
                      "duration": c["songs_duration"]}
         songs_dir = os.path.join(out, "songs")
@@ -340,7 +340,6 @@ def with_octave(row):
 
 def aggregate(rows):
     """{metric: (mean, 95 % half-width)} over ``rows`` (one {metric: value} per seed)."""
-    from tgan_music.evaluation.selection import interval
     keys = []
     for r in rows:
         keys += [k for k in r if k not in keys and isinstance(r[k], (int, float)) and not isinstance(r[k], bool)]
@@ -377,8 +376,6 @@ def _tempo_span(result):
 
 def tempo_section(models, first):
     """Markdown lines: tempo ±8 % / BAS (FACT) by the music's tempo, mean ± interval over seeds."""
-    from tgan_music.evaluation.report import cell
-    from tgan_music.evaluation.selection import interval
     breakdown = first["heldout"].get("by_tempo")
     if not breakdown:
         return []
@@ -403,8 +400,6 @@ SONG_ROWS = (("generated", "{label}"), ("generated_other_song", "{label}, anothe
 
 def songs_section(models):
     """Markdown lines: the songs benchmark, mean ± interval over seeds, with the beat bar's rows."""
-    from tgan_music.evaluation.report import metric_table
-    from tgan_music.evaluation.songs import COLUMNS as SONG_COLUMNS
     runs = [r for _, rs in models for r in rs if r["songs"]]
     if not runs:
         return []
@@ -428,23 +423,15 @@ MAIN_KEYS = ("tempo_acc8", "tempo_octave", "bas_fact", "bas_bailando", "phase_er
 
 def run_compare(compare_path, overrides=(), device=None, progress=True, log=print):
     """Runs the comparison of ``compare_path``; returns {'report', 'rows', 'runs', 'out', ...}."""
-    import chainer
-
-    from tgan_music.atomic import write_json, write_text
-    from tgan_music.config import load_config
-    from tgan_music.evaluation.evaluate import json_safe
-    from tgan_music.evaluation.report import metric_table, plot_frames, plot_metrics, results_markdown
-
     device = device or chainer.get_device("@numpy")
     config = load_config(compare_path, overrides)
-    c = config["evaluate"]["compare"]
+    c = config["compare"]
     runs = parse_runs(config, compare_path)
     seeds = [int(s) for s in c["seeds"]]
     if not seeds or len(set(seeds)) != len(seeds):
-        raise UserError(f"evaluate.compare.seeds {c['seeds']}: list distinct training seeds, e.g. [0, 1, 2]")
+        raise UserError(f"compare.seeds {c['seeds']}: list distinct training seeds, e.g. [0, 1, 2]")
     budget_words = budget(config)[1]
     if c["songs"]:
-        from tgan_music.data.songs import read_song_set
         read_song_set(c["songs"])   # a missing songs benchmark stops here, before hours of training
     started = time.time()
     specs = run_encoders(runs)
@@ -522,7 +509,7 @@ def run_compare(compare_path, overrides=(), device=None, progress=True, log=prin
     ]
     summary_text = c["summary"] or ("*(To be written by whoever ran this comparison: what these tables "
                                     "answer about the seed's question, whether conditioning on music "
-                                    "teaches a network rhythm; set evaluate.compare.summary.)*")
+                                    "teaches a network rhythm; set compare.summary.)*")
     main_columns = columns(MAIN_KEYS)
     sections = [("Each model's own chance level",
                  ["The generated clips of each model scored against another clip's music: a model that "
