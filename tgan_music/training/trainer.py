@@ -2,6 +2,7 @@
 import copy
 import os
 import random
+import sys
 
 import chainer
 import numpy as np
@@ -134,8 +135,10 @@ def build_trainer(config, out, device, *, embeddings=None, dataset=None, quiet=F
         ["dis/shifted"] if updater.shift_mismatch else [])
     trainer.extend(extensions.PlotReport(scores, "iteration", trigger=log_every, filename="scores.png"))
     if not quiet:
-        trainer.extend(extensions.PrintReport(["epoch", "iteration"] + keys + scores + ["elapsed_time"]))
-        trainer.extend(extensions.ProgressBar(update_interval=1))
+        # out= the stream of now: Chainer's default is sys.stdout as it was when chainer was imported
+        trainer.extend(extensions.PrintReport(["epoch", "iteration"] + keys + scores + ["elapsed_time"],
+                                              out=sys.stdout))
+        trainer.extend(extensions.ProgressBar(update_interval=1, out=sys.stdout))
     trainer.extend(Snapshot((gen, dis), t["snapshot_interval"], total, t["snapshots_kept"]))
     if t["preview_interval"] > 0:
         preview = Preview(shown, dataset, device, conditional=conditional, fps=config["data"]["fps"],
