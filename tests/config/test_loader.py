@@ -215,3 +215,34 @@ def test_a_config_with_compare_under_evaluate_still_loads(write):
     """)
     with pytest.raises(ConfigError, match="both 'evaluate.compare'.*and 'compare'"):
         load_config(both)
+
+
+def _components(node, prefix=""):
+    from tgan_music.config.schema import Component
+    for key, spec in node.items():
+        if isinstance(spec, dict):
+            yield from _components(spec, prefix + key + ".")
+        elif isinstance(spec, Component):
+            yield prefix + key, spec
+
+
+def test_every_default_component_is_registered_with_its_default_args():
+    # load_config trusts a component left at its schema default without looking it up (the lookup
+    # imports chainer); this is the check it skips.
+    from tgan_music.config.loader import schema
+    from tgan_music.registry import registry
+    found = list(_components(schema()))
+    assert len(found) >= 5
+    for dotted, spec in found:
+        reg = registry(spec.kind)
+        assert spec.default["name"] in reg, dotted
+        assert set(spec.default["args"]) <= set(reg.parameters(spec.default["name"])), dotted
+
+
+def test_reading_the_default_config_imports_no_chainer():
+    import subprocess
+    import sys
+    code = ("import sys; from tgan_music.config.loader import load_config; load_config(None); "
+            "print('chainer' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"

@@ -25,6 +25,7 @@ import tempfile
 
 import numpy as np
 
+from tgan_music.atomic import write_json
 from tgan_music.data.metronome import _poly_coverage, _rotate
 from tgan_music.errors import UserError
 from tgan_music.video import write_mp4
@@ -433,9 +434,7 @@ def _render_job(job):
     with open(truth_path, encoding="utf-8") as f:
         truth = json.load(f)
     truth["duration_limit"] = max_seconds
-    with open(truth_path + ".tmp", "w", encoding="utf-8") as f:
-        json.dump(truth, f, indent=1)
-    os.replace(truth_path + ".tmp", truth_path)
+    write_json(truth_path, truth, indent=1)
     return entry
 
 
@@ -468,10 +467,7 @@ def render_song_set(out_dir, songs=8, seed=0, duration=30.0, bar_size=(128, 96),
     bar.close()
     manifest = {"format": MANIFEST_FORMAT, "version": VERSION, "seed": int(seed), "duration_limit": float(duration),
                 "bar_fps": int(bar_fps), "bar_size": list(bar_size), "songs": entries}
-    tmp = os.path.join(out_dir, MANIFEST_NAME + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as f:
-        json.dump(manifest, f, indent=1)
-    os.replace(tmp, os.path.join(out_dir, MANIFEST_NAME))
+    write_json(os.path.join(out_dir, MANIFEST_NAME), manifest, indent=1)
     return manifest
 
 

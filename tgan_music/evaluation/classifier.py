@@ -26,6 +26,7 @@ import chainer.functions as F
 import chainer.links as L
 import numpy as np
 
+from tgan_music.atomic import atomic_path, write_json
 from tgan_music.errors import UserError
 
 WEIGHTS = "weights.npz"
@@ -254,16 +255,11 @@ def input_size(height, width, max_height):
 def save_classifier(directory, net, bins, geometry, info):
     """Writes weights then config (atomically each); the config's presence marks a complete classifier."""
     os.makedirs(directory, exist_ok=True)
-    weights = os.path.join(directory, WEIGHTS)
-    tmp = os.path.join(directory, "weights.tmp.npz")
-    chainer.serializers.save_npz(tmp, net)
-    os.replace(tmp, weights)
+    with atomic_path(os.path.join(directory, WEIGHTS)) as tmp:
+        chainer.serializers.save_npz(tmp, net)
     config = {"format": FORMAT, "version": FORMAT_VERSION, "bins": bins.describe(),
               "geometry": geometry, **info}
-    path = os.path.join(directory, CONFIG)
-    with open(path + ".tmp", "w", encoding="utf-8") as f:
-        json.dump(config, f, indent=1)
-    os.replace(path + ".tmp", path)
+    write_json(os.path.join(directory, CONFIG), config, indent=1)
     return directory
 
 

@@ -21,6 +21,7 @@ import os
 
 import numpy as np
 
+from tgan_music.atomic import write_text
 from tgan_music.errors import UserError
 from tgan_music.evaluation.metrics import keys_of
 from tgan_music.training.snapshot import snapshot_iteration
@@ -297,14 +298,7 @@ def json_safe(value):
     return value
 
 
-def write_atomic(path, text):
-    tmp = path + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(text)
-    os.replace(tmp, path)
-
-
 def write_evaluation(result_dir, result):
     from tgan_music.evaluation.report import evaluation_markdown
-    write_atomic(os.path.join(result_dir, JSON_NAME), json.dumps(json_safe(result), indent=1))
-    write_atomic(os.path.join(result_dir, MARKDOWN_NAME), evaluation_markdown(result))
+    write_text(os.path.join(result_dir, JSON_NAME), json.dumps(json_safe(result), indent=1))
+    write_text(os.path.join(result_dir, MARKDOWN_NAME), evaluation_markdown(result))

@@ -32,7 +32,8 @@ from tgan_music.data.songs import bar_frames, read_song_set
 from tgan_music.errors import UserError
 from tgan_music.evaluation import motion as motion_mod
 from tgan_music.evaluation import rhythm, scoring, tempo
-from tgan_music.evaluation.evaluate import json_safe, write_atomic
+from tgan_music.atomic import write_text
+from tgan_music.evaluation.evaluate import json_safe
 from tgan_music.evaluation.metrics import columns
 from tgan_music.evaluation.report import cell, metric_table
 from tgan_music.evaluation.settings import RhythmSettings
@@ -225,8 +226,8 @@ def evaluate_songs(model, songs_dir, *, seeds=3, duration=20.0, out=None, rounds
     }
     if write:
         import json
-        write_atomic(os.path.join(out, JSON_NAME), json.dumps(json_safe(result), indent=1))
-        write_atomic(os.path.join(out, MARKDOWN_NAME), songs_markdown(result))
+        write_text(os.path.join(out, JSON_NAME), json.dumps(json_safe(result), indent=1))
+        write_text(os.path.join(out, MARKDOWN_NAME), songs_markdown(result))
     result["out"] = out
     return result
 

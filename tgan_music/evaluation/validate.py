@@ -7,9 +7,9 @@ shuffled); the final line holds the main figures. Real metronome clips must scor
 above the shuffled chance level: the gap is each metric's usable range.
 """
 import argparse
-import json
 import math
 
+from tgan_music.atomic import write_json
 from tgan_music.evaluation.metrics import HEADLINE, METRICS
 from tgan_music.evaluation.scoring import score_clip_set
 from tgan_music.evaluation.settings import AUDIO_BEATS, DEFAULT
@@ -52,11 +52,7 @@ def main(argv=None):
           f"sigma {args.sigma} s, {args.rounds} shuffled pairings per clip")
     print(markdown_table(result))
     if args.json:
-        import os
-        tmp = args.json + ".tmp"
-        with open(tmp, "w", encoding="utf-8") as f:
-            json.dump(result, f, indent=1)
-        os.replace(tmp, args.json)
+        write_json(args.json, result, indent=1)
     real, shuffled = result["real"], result.get("shuffled", {})
     print("figures: " + ", ".join(
         f"{k} {real[k]['mean']:.3f} vs {shuffled[k]['mean']:.3f}"
