@@ -21,9 +21,19 @@ import os
 
 import numpy as np
 
+from tgan_music import video
 from tgan_music.atomic import write_text
+from tgan_music.data.dataset import build_dataset
+from tgan_music.embedding.cache import open_cache
 from tgan_music.errors import UserError
+from tgan_music.evaluation import beats as beats_mod
+from tgan_music.evaluation.classifier import default_directory, load_classifier
+from tgan_music.evaluation.fid import frechet_distance, inception_score
 from tgan_music.evaluation.metrics import keys_of
+from tgan_music.evaluation.motion import frame_change, seed_spread, to_grey
+from tgan_music.evaluation.report import evaluation_markdown
+from tgan_music.evaluation.scoring import rhythm_metrics_from_config, shuffled_pairs
+from tgan_music.generation.model import generate_videos, load_generator
 from tgan_music.training.snapshot import snapshot_iteration
 
 RHYTHM_KEYS = keys_of("rhythm")
@@ -39,7 +49,6 @@ def load_model(result_dir, device):
 
     The embedding statistics come from ``embedding_stats.npz`` when training wrote one; else
     None (the evaluation then standardises with the clip set's statistics, as training did)."""
-    from tgan_music.generation.model import load_generator
     if not os.path.exists(result_dir):
         raise UserError(f"{result_dir}: no such result directory; pass a directory written by "
                         "`tgan-music train CONFIG --out DIR` (or one of its snapshot_iter_*.npz)")
@@ -50,7 +59,6 @@ def load_model(result_dir, device):
 def generate_clips(gen, dataset, indices, conditional, seed, batchsize=16, progress=True):
     """float32 (n, C, T, H, W) in [-1, 1]: one clip per example index, z from ``seed`` (the
     music as the dataset standardises it)."""
-    from tgan_music.generation.model import generate_videos
     z = gen.sample_z(len(indices), np.random.RandomState(seed))
     music = None
     if conditional:
@@ -68,7 +76,6 @@ def generate_clips(gen, dataset, indices, conditional, seed, batchsize=16, progr
 
 def to_uint8_frames(videos):
     """(n, C, T, H, W) in [-1, 1] -> list of uint8 (T, H, W, C), as a written video would hold them."""
-    from tgan_music import video
     return [video.to_uint8_frames(v) for v in videos]
 
 
@@ -94,7 +101,6 @@ def rhythm_rows(scorer, generated, real, first, audios, ticks, tempi, fps, sampl
 def flicker_rows(rows, videos, real_videos, other_seed):
     """Adds flicker (generated and real) and the generated clips' seed spread (``other_seed``: the
     same music with other z) to ``rows``."""
-    from tgan_music.evaluation.motion import frame_change, seed_spread, to_grey
     grey = [to_grey(v) for v in to_uint8_frames(videos)]
     rows["generated"]["flicker"] = float(np.mean([frame_change(g) for g in grey]))
     rows["real"]["flicker"] = float(np.mean([frame_change(to_grey(v)) for v in real_videos]))
@@ -123,7 +129,6 @@ def by_tempo(per_clip, tempi, keys=("tempo_acc8", "bas_fact")):
 
 def classifier_rows(classifier, generated, heldout, indices, reference, fps, shuffled_pairs):
     """{row: {cls_acc, cls_acc1, fd, is}} from the tempo classifier."""
-    from tgan_music.evaluation.fid import frechet_distance, inception_score
     bins = classifier.bins
     labels = bins.bin_of([heldout.row(int(i)).get("tempo_bpm") for i in indices])
     probs, feats = classifier.predict(generated, fps)
@@ -173,7 +178,6 @@ def first_positions(indices):
 
 def reference_features(classifier, clip_root, config, count, fps):
     """Classifier features of up to ``count`` real clips of the training split (evenly spaced)."""
-    from tgan_music.data.dataset import build_dataset
     train = build_dataset(config, "train", None, root=clip_root)
     picks = np.unique(np.linspace(0, len(train) - 1, min(count, len(train))).round().astype(int))
     return classifier.predict_clips(train, picks, fps)[1], len(picks)
@@ -190,10 +194,6 @@ def evaluate_result(result_dir, *, clips=None, samples=None, split=None, classif
     ``keep_clip`` adds ``clip: {real, generated}`` (uint8 (T, H, W, C), not written) for figures."""
     import chainer
 
-    from tgan_music.data.dataset import build_dataset
-    from tgan_music.evaluation import beats as beats_mod
-    from tgan_music.evaluation.classifier import default_directory, load_classifier
-    from tgan_music.evaluation.scoring import rhythm_metrics_from_config, shuffled_pairs
 
     device = device or chainer.get_device("@numpy")
     gen, config, snapshot, stats, model_dir = load_model(result_dir, device)
@@ -211,7 +211,6 @@ def evaluate_result(result_dir, *, clips=None, samples=None, split=None, classif
     conditional = config["model"]["conditioning"] != "none"
     embeddings = None
     if conditional:
-        from tgan_music.embedding.cache import open_cache
         embeddings = open_cache(root, config["embedding"]["encoder"], config["embedding"]["dims"])
     # The model's training statistics; without them the clip set's, as training did.
     heldout = build_dataset(config, split, embeddings, root=root, stats=stats)
@@ -299,6 +298,5 @@ def json_safe(value):
 
 
 def write_evaluation(result_dir, result):
-    from tgan_music.evaluation.report import evaluation_markdown
     write_text(os.path.join(result_dir, JSON_NAME), json.dumps(json_safe(result), indent=1))
     write_text(os.path.join(result_dir, MARKDOWN_NAME), evaluation_markdown(result))

@@ -8,11 +8,18 @@ import chainer
 import numpy as np
 from chainer.training import extensions
 
+from tgan_music.data.dataset import build_dataset
 from tgan_music.embedding.cache import open_cache
 from tgan_music.errors import UserError
+from tgan_music.model.build import build_networks
+from tgan_music.model.links import set_cpu_kernels
+from tgan_music.results import write_run_info
 from tgan_music.training.augment import check_policies
 from tgan_music.training.losses import build_loss
+from tgan_music.training.metrics_hook import EvaluationContext, Metrics, build_metrics
+from tgan_music.training.preview import Preview
 from tgan_music.training.snapshot import Snapshot, latest_snapshot, resume
+from tgan_music.training.sync_expert import sync_expert_for
 from tgan_music.training.triggers import StopTrigger, every_and_last
 from tgan_music.training.updater import GANUpdater, NonFiniteLoss, SeededOrderSampler
 
@@ -49,11 +56,6 @@ def build_trainer(config, out, device, *, embeddings=None, dataset=None, quiet=F
     ``dist`` (tgan_music.training.distributed.Distributed): train data-parallel over MPI
     ranks; ``train.batchsize`` is the global batch, split over the ranks, and only rank 0
     gets the extensions that write (log, plots, snapshots, previews, metrics)."""
-    from tgan_music.data.dataset import build_dataset
-    from tgan_music.model.build import build_networks
-    from tgan_music.model.links import set_cpu_kernels
-    from tgan_music.training.metrics_hook import EvaluationContext, Metrics, build_metrics
-    from tgan_music.training.preview import Preview
 
     t = config["train"]
     conditional = config["model"]["conditioning"] != "none"
@@ -87,7 +89,6 @@ def build_trainer(config, out, device, *, embeddings=None, dataset=None, quiet=F
     if t["sync_weight"]:
         if not conditional:
             raise UserError("train.sync_weight needs music: model.conditioning is 'none'; set train.sync_weight=0")
-        from tgan_music.training.sync_expert import sync_expert_for
         val = None   # the expert's check; none without a val split of stored clips
         if getattr(dataset, "embeddings", None) is not None:
             try:
@@ -164,7 +165,6 @@ def train(config, out, device=None, *, embeddings=None, dataset=None, quiet=Fals
     the last good snapshot. Under MPI (``dist``) every rank calls this with the same
     arguments; ``out`` must be the same directory for all of them (every rank resumes
     from the same snapshot), and only rank 0 writes into it."""
-    from tgan_music.results import write_run_info
     device = device or chainer.get_device("@numpy")
     root = dist is None or dist.is_root
     trainer, parts = build_trainer(config, out, device, embeddings=embeddings, dataset=dataset,
