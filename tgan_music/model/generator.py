@@ -1,8 +1,11 @@
 """TGAN's generator (Saito et al. 2017) with optional music conditioning.
 
-Temporal generator: z0 -> 1-D deconvolutions -> z1(t), one latent per frame.
-Image generator: z0 (broadcast to every frame) and z1(t) each through Linear + BN + ReLU,
-concatenated on channels, then 2-D deconvolutions to a frame.
+Two parts, each chosen by name in the config (as TGANv2 composes tgen and igen):
+- temporal (registry ``temporal``): ``tgan``, z0 -> 1-D deconvolutions -> z1(t), one latent per
+  frame; or ``music``, which reads the clip's whole music with z0;
+- image (registry ``image``): ``tgan``, z0 (broadcast to every frame) and z1(t) each through
+  Linear + BN + ReLU, concatenated on channels, then 2-D deconvolutions to a frame; or
+  ``layered``, the picture once per clip from z0 and per-frame sprite poses from z1(t).
 
 Conditioning (one class, a flag):
 - ``none``: baseline TGAN.
