@@ -15,6 +15,7 @@ def pytest_addoption(parser):
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "slow: long tests, run with --runslow (make test-all)")
+    config.addinivalue_line("markers", "gpu: needs a GPU (chainer.testing.attr.gpu); skipped without CuPy")
 
 
 def pytest_collection_modifyitems(config, items):
