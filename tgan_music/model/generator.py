@@ -233,8 +233,9 @@ class LayeredImageGenerator(Decoder):
                  layers: int = 1, max_angle: float = 60.0, max_shift: float = 0.25, pose_width: int = 64):
         if layers < 1:
             raise ConfigError(f"model.generator.args.image_args.layers {layers}: use 1 or more")
-        self.layers, self.channels = int(layers), channels
         super().__init__(height, width, widths, upsample)
+        self.layers, self.channels = int(layers), channels
+        self.feature_channels = widths[0]
         self.height, self.width = height, width
         self.max_angle = float(np.deg2rad(max_angle))
         self.max_shift = float(max_shift)
@@ -249,7 +250,6 @@ class LayeredImageGenerator(Decoder):
             self.pose0 = L.Linear(z1_in, pose_width)
             self.pose1 = L.Linear(pose_width, 3 * layers, initialW=chainer.initializers.Normal(0.01))
         self.build_decoder(channels + layers * (channels + 1), widths, init_scale)
-        self._widths0 = widths[0]
 
     def poses(self, z0, z1):
         """Per frame and sprite: (angle in radians, shift x, shift y) (N, T, L, 3), and the
@@ -279,7 +279,7 @@ class LayeredImageGenerator(Decoder):
     def forward(self, z0, z1):
         n, t = z1.shape[:2]
         k, ch = self.layers, self.channels
-        h = F.relu(self.bn0(self.l0(z0))).reshape(n, self._widths0, *self.base)
+        h = F.relu(self.bn0(self.l0(z0))).reshape(n, self.feature_channels, *self.base)
         out = self.decode(h)                                        # (N, C + L (C + 1), H, W)
         background = F.tanh(out[:, :ch])
         sprites = F.reshape(out[:, ch:], (n, k, ch + 1, self.height, self.width))
