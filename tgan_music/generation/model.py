@@ -80,7 +80,6 @@ def load_generator(model=None, device=None, require_stats=True):
     stats None (the caller then standardises with its clip set's statistics)."""
     import chainer
 
-
     result_dir, snapshot = _resolve(model)
     config_path = os.path.join(result_dir, "config.yaml")
     if not os.path.isfile(config_path):
