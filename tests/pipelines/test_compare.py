@@ -53,7 +53,8 @@ def test_compare_models_by_seeds_at_equal_cpu_time(tmp_path, capsys, monkeypatch
     path.write_text(yaml.safe_dump(tiny_compare(tmp_path, songs)))
     # Run configs not beside the compare YAML are found relative to the working directory.
     monkeypatch.chdir(os.path.dirname(EXPERIMENTS))
-    assert main(["compare", str(path), "--quiet"]) == 0
+    # Two runs at a time, in worker processes (compare.jobs); the second call below is serial.
+    assert main(["compare", str(path), "--quiet", "--set", "compare.jobs=2"]) == 0
     assert "wrote" in capsys.readouterr().out
     text = report.read_text()
     # Rows, intervals, the chance rows and the upper bound, the caller's paragraph and notes.

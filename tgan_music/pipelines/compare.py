@@ -329,6 +329,36 @@ def do_run(config, run, seed, classifier, device, progress, log):
             "commands": run_commands(config, run, sets, out, classifier.directory)}
 
 
+def _limit_blas_threads():
+    # One BLAS thread per job: N jobs on N cores, rather than N jobs x N threads fighting for them.
+    from threadpoolctl import threadpool_limits
+    global _BLAS_LIMIT
+    _BLAS_LIMIT = threadpool_limits(limits=1)
+
+
+def _run_task(config, run, seed, classifier_dir, device_name):
+    return do_run(config, run, seed, load_classifier(classifier_dir), chainer.get_device(device_name),
+                  False, print)
+
+
+def run_parallel(config, tasks, classifier_dir, device, jobs, log):
+    """do_run of every (run, seed) of ``tasks``, ``jobs`` at a time in worker processes (no progress
+    bars: they would interleave); results in task order. A failed run stops the others."""
+    import concurrent.futures
+    import multiprocessing
+    log(f"running {len(tasks)} runs, {jobs} at a time (compare.jobs), one BLAS thread each")
+    # spawn: a forked child would inherit the parent's BLAS thread pools and locks.
+    with concurrent.futures.ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"),
+                                                initializer=_limit_blas_threads) as pool:
+        futures = [pool.submit(_run_task, config, run, seed, classifier_dir, str(device)) for run, seed in tasks]
+        try:
+            return [f.result() for f in futures]
+        except BaseException:
+            for f in futures:
+                f.cancel()
+            raise
+
+
 # -- aggregation over seeds -------------------------------------------------------------------
 def with_octave(row):
     """A row with ``tempo_octave`` (double + half tempo) when it has both."""
@@ -441,7 +471,11 @@ def run_compare(compare_path, overrides=(), device=None, progress=True, log=prin
         ensure_embeddings(root, specs, device, log)
     root = config["data"]["root"]
     classifier = ensure_classifier(root, config, device, log, progress)
-    results = [do_run(config, run, seed, classifier, device, progress, log) for run in runs for seed in seeds]
+    tasks = [(run, seed) for run in runs for seed in seeds]
+    if c["jobs"] > 1 and len(tasks) > 1:
+        results = run_parallel(config, tasks, classifier.directory, device, c["jobs"], log)
+    else:
+        results = [do_run(config, run, seed, classifier, device, progress, log) for run, seed in tasks]
 
     models = by_model(results)
     first = results[0]["heldout"]

@@ -24,6 +24,9 @@ SCHEMA = {
                                doc="train.snapshot_interval of every run (null = each config's): the "
                                    "snapshots the selection set chooses among"),
     "snapshots_kept": Field(int, 100, doc="train.snapshots_kept of every run"),
+    "jobs": Field(int, 1, doc="model x seed runs trained and evaluated at once, each in its own process "
+                              "with one BLAS thread (2 on a 2-core machine); the report is the same",
+                  minimum=1),
     "selection": {
         "root": Field(str, "", doc="selection clip set: each run's snapshot is chosen on it (best "
                                    "tempo ±8 %, then BAS); synthesized like data.root when missing; "
