@@ -39,6 +39,9 @@ setup(
         # The songs benchmark (`tgan-music dataset songs`): scores from the music21 corpus;
         # tools/bootstrap.sh installs FluidSynth and the GM soundfont with it.
         "songs": ["music21>=9,<11"],
+        # `bench train --vs-torch`. Pinned: the CPU build on this project's machines is 2.13.0, and
+        # an unpinned torch from PyPI is a CUDA build of several GB.
+        "bench": ["torch==2.13.0"],
     },
     entry_points={"console_scripts": ["tgan-music=tgan_music.cli:main"]},
 )

@@ -9,11 +9,16 @@ MPI processes (ChainerMN, ``--communicator``, default naive) and prints the spee
 run is a fresh ``mpiexec`` job with the machine's cores shared among its processes.
 
 On the CPU, ``--set train.cpu_kernels=chainer`` times Chainer's own convolution kernels instead of
-the native ones (tgan_music.model.kernels); the last line names the kernels timed."""
+the native ones (tgan_music.model.kernels); the last line names the kernels timed.
+
+``--vs-torch`` times the same iteration in PyTorch (tgan_music.benchmarks.torch_mirror: the
+Chainer iteration recorded and replayed with torch ops), alternating the two ``--rounds`` times
+at each ``--threads`` count, and prints both s/iteration and the ratio on its last line."""
 import os
 import re
 import subprocess
 import sys
+import statistics
 import tempfile
 import time
 
@@ -36,11 +41,20 @@ def add_arguments(parser):
                         help="time 1 and P MPI processes (mpiexec, same global batch) and print the speedup, "
                              "e.g. --procs 1,2")
     add_communicator_argument(parser)
+    parser.add_argument("--vs-torch", action="store_true",
+                        help="also time the same iteration in PyTorch (tgan_music/benchmarks/torch_mirror.py; "
+                             "needs the bench extra), alternating runs, and print the ratio")
+    parser.add_argument("--threads", default="1", metavar="T,T,...",
+                        help="with --vs-torch: BLAS/torch threads to time at, e.g. 1,2 (default 1)")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="with --vs-torch: alternations of the two (default 3); each times --iterations")
 
 
 def run(args):
     if args.procs:
         return run_procs(args)
+    if args.vs_torch:
+        return run_vs_torch(args)
     # heavy (chainer): `--help` imports this module (through cli/bench.py)
     from tgan_music.data.synthetic import SyntheticClips, toy_geometry
     from tgan_music.training.trainer import build_trainer
@@ -125,6 +139,72 @@ def run_procs(args):
                          for p in counts if p != first)
     print(f"bench train {args.config} --procs {args.procs} ({label}, {cores} cores, {communicator} communicator, "
           f"global batch {batch}): {figures}; {speedups or 'no other process count'}")
+
+
+def run_vs_torch(args):
+    """Times the config's iteration in Chainer (its own cpu kernels) and in the PyTorch mirror,
+    alternating ``--rounds`` times at each thread count; prints both and the ratio."""
+    try:
+        import torch
+    except ImportError:
+        raise UserError("bench train --vs-torch needs PyTorch: pip install -e '.[bench]'") from None
+    from threadpoolctl import threadpool_limits
+    from tgan_music.benchmarks.torch_mirror import Recording, TorchIteration
+    from tgan_music.data.synthetic import SyntheticClips, toy_geometry
+    from tgan_music.training.trainer import build_trainer
+
+    if args.device >= 0 or args.data:
+        raise UserError("bench train --vs-torch times the CPU on procedural clips; drop --device/--data")
+    try:
+        threads = [int(t) for t in args.threads.split(",")]
+    except ValueError:
+        raise UserError(f"--threads {args.threads}: give thread counts separated by commas, e.g. 1,2") from None
+    if not threads or min(threads) < 1 or args.rounds < 1 or args.iterations < 1:
+        raise UserError("--threads, --rounds and --iterations must be >= 1")
+    config = load_config_from_args(args)
+    config["train"]["preview_interval"] = 0
+    dataset = SyntheticClips(toy_geometry(config), n=max(8, config["train"]["batchsize"]),
+                             dims=config["embedding"]["dims"], seed=config["seed"])
+    device = select_device(-1)
+    recording = Recording(config, dataset)
+    mirror = TorchIteration(recording)
+    counts = (recording.gen, recording.dis)
+    print(f"parameters: chainer G {sum(p.size for p in counts[0].params())}, D "
+          f"{sum(p.size for p in counts[1].params())}; torch G {mirror.parameter_count(counts[0])}, D "
+          f"{mirror.parameter_count(counts[1])}; recorded losses chainer "
+          + ", ".join(f"{v:.6f}" for v in recording.losses) + ", torch "
+          + ", ".join(f"{v:.6f}" for v in mirror.step()), flush=True)
+    with tempfile.TemporaryDirectory() as out:
+        _, parts = build_trainer(config, out, device, dataset=dataset, quiet=True)
+        updater = parts["updater"]
+        ratios = []
+        for t in threads:
+            torch.set_num_threads(t)
+            with threadpool_limits(limits=t):
+                for _ in range(args.warmup):
+                    updater.update()
+                    mirror.step()
+                ours, theirs = [], []
+                for _ in range(args.rounds):   # alternated: a busy spell of the machine hits both
+                    ours.append(_time_per_iteration(updater.update, args.iterations))
+                    theirs.append(_time_per_iteration(mirror.step, args.iterations))
+            a, b = statistics.median(ours), statistics.median(theirs)
+            ratios.append(f"{t} thread(s) {a:.3f} vs {b:.3f} s/it = {a / b:.2f}x")
+            print(f"{t} thread(s): chainer ({config['train']['cpu_kernels']} kernels) {a:.3f} s/it (rounds "
+                  + ", ".join(f"{v:.3f}" for v in ours) + f"), torch {torch.__version__} {b:.3f} s/it (rounds "
+                  + ", ".join(f"{v:.3f}" for v in theirs) + f"): ratio {a / b:.2f}x", flush=True)
+    recording.close()
+    d = config["data"]
+    print(f"bench train {args.config} --vs-torch (batch {config['train']['batchsize']}, "
+          f"{d['frames']}x{d['height']}x{d['width']}, median of {args.rounds} rounds of {args.iterations} "
+          f"iterations): " + "; ".join(ratios))
+
+
+def _time_per_iteration(step, iterations):
+    start = time.perf_counter()
+    for _ in range(iterations):
+        step()
+    return (time.perf_counter() - start) / iterations
 
 
 def _sync(device):
