@@ -7,7 +7,9 @@ shared machine. Weights are random unless ``--checkpoint`` is given (speed does 
 them). Prints the CPU (model, family, AVX-512), the BLAS libraries and kernels numpy/scipy use
 (threadpoolctl), the OPENBLAS_* variables and the load average, since all of them move CPU
 figures (the same code gave 1.4 s/s on an EPYC where OpenBLAS chose its Zen kernel and
-2.9 s/s on an AVX-512 EPYC, family 26).
+2.9 s/s on an AVX-512 EPYC, family 26). On the CPU it also measures the GEMM limit (the machine's
+sgemm rate at the encoder's GEMM shape over the encoder's flops per audio second) and prints the
+fraction of it each batch size reaches.
 Final line: the figures.
 """
 import os
@@ -63,6 +65,46 @@ def blas_report():
     return lines
 
 
+def gemm_limit(encoder, seconds=0.5):
+    """(GFLOP per audio second, the machine's sgemm GFLOP/s, audio s/s at that rate).
+
+    The encoder is GEMMs: every layer but the bottleneck runs at the sample rate, 2 flops per weight
+    per sample. The sgemm rate is measured at the shape of the inference path's GEMMs (a time block of
+    ``cpu_block`` samples x 128 channels by a 128x128 tap), one BLAS thread in each of the encoder's
+    worker threads, as ``encode_batch`` runs them: what the encoder would reach if it did nothing but
+    its GEMMs."""
+    import time
+
+    import numpy as np
+    from threadpoolctl import threadpool_limits
+
+    from tgan_music.embedding.nsynth import SAMPLE_RATE, _executor
+
+    weights = sum(link.W.size for name, link in encoder.namedlinks(skipself=True) if name != "/ae_bottleneck")
+    flops_per_second = 2.0 * SAMPLE_RATE * weights
+    block, width = encoder.cpu_block, encoder.ae_res_1.W.shape[0]
+    workers = max(1, encoder.workers)
+    rng = np.random.RandomState(0)
+
+    def one(_):
+        a = rng.standard_normal((block, width)).astype(np.float32)
+        b = rng.standard_normal((width, width)).astype(np.float32)
+        out = np.empty((block, width), np.float32)
+        done, start = 0, time.perf_counter()
+        while time.perf_counter() - start < seconds:
+            for _ in range(8):
+                np.matmul(a, b, out=out)
+            done += 8
+        return done
+
+    with threadpool_limits(limits=1, user_api="blas"), _executor(workers) as pool:
+        start = time.perf_counter()
+        calls = sum(pool.map(one, range(workers)))
+        wall = time.perf_counter() - start
+    rate = calls * 2.0 * block * width * width / wall
+    return flops_per_second / 1e9, rate / 1e9, rate / flops_per_second
+
+
 def run(args):
     import time
 
@@ -109,6 +151,13 @@ def run(args):
         print(f"inference path, batch {batch}: {best:.3f} s for {batch * args.seconds:g} s of audio "
               f"-> {rate:.2f} s/s ({best_cpu:.3f} CPU-s on {encoder.workers} threads: "
               f"{free:.2f} s/s if the cores were free)")
+    if xp is np:
+        gflop, sgemm, limit = gemm_limit(encoder)
+        figures["gemm limit"] = limit
+        print(f"GEMM limit: {gflop:.1f} GFLOP per audio second; sgemm at the encoder's shape "
+              f"({encoder.cpu_block}x128 by 128x128, {encoder.workers} thread(s)) {sgemm:.1f} GFLOP/s -> "
+              f"{limit:.2f} s/s; reached: " + ", ".join(f"batch {k[5:]} {v / limit:.0%}" for k, v in figures.items()
+                                                        if k.startswith("batch")))
     if not args.no_reference:
         audio = xp.asarray(rng.uniform(-0.5, 0.5, (1, samples)).astype(np.float32))
         sync()
@@ -126,6 +175,8 @@ def run(args):
         print(f"load average after: {' '.join(f'{v:.2f}' for v in os.getloadavg())} "
               "(other processes share the CPUs: compare figures within one run)")
     parts = [f"{k}: {v:.2f}x" if k.startswith("speedup") else f"{k.replace('batch', 'batch ')}: {v:.2f} s/s"
+             + (f" ({v / figures['gemm limit']:.0%} of the GEMM limit)" if k.startswith("batch")
+                and "gemm limit" in figures else "")
              for k, v in figures.items()]
     print(f"nsynth encoder, {args.seconds:g} s clip, seconds of audio per second: " + ", ".join(parts)
           + f" (Magenta TF about {MAGENTA_TF_SECONDS_PER_SECOND} s/s, target >= 1.6)")
