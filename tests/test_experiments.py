@@ -77,3 +77,25 @@ def test_small_configs_train_two_iterations(path, tmp_path):
 @pytest.mark.parametrize("path", LARGE, ids=rel)
 def test_full_size_configs_train_two_iterations(path, tmp_path):
     two_iterations(path, tmp_path)
+
+
+def ablation_arms():
+    """{arm: (config, overrides)} of tools/ablation_music_motion.sh's ARM table."""
+    import re
+    import shlex
+    path = os.path.join(os.path.dirname(EXPERIMENTS), "tools", "ablation_music_motion.sh")
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    arms = {}
+    for name, command in re.findall(r'^\s+\[(\w+)\]="([^"]*)"', text, flags=re.M):
+        words = shlex.split(command)
+        arms[name] = (words[0], [w for prev, w in zip(words, words[1:]) if prev == "--set"])
+    return arms
+
+
+def test_every_ablation_arm_loads():
+    arms = ablation_arms()
+    assert {"layered", "layered_color", "music_sync"} <= set(arms)
+    for name, (config, overrides) in arms.items():
+        c = load_config(os.path.join(os.path.dirname(EXPERIMENTS), config), overrides)
+        assert c["name"], name

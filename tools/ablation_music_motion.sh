@@ -19,6 +19,11 @@ declare -A ARM=(
   [music_input]="experiments/music_motion.yaml"
   [music_sync]="experiments/music_sync.yaml"
   [layered]="experiments/music_layered.yaml"
+  # what the layered recipe needs of D's side (issue 12's next ablation)
+  [layered_color]="experiments/music_layered.yaml --set train.augment=[color]"
+  [layered_no_music_input]="experiments/music_layered.yaml --set model.discriminator.args.music_input=0"
+  [layered_no_shift]="experiments/music_layered.yaml --set train.shift_mismatch=false"
+  [layered_2]="experiments/music_layered.yaml --set model.generator.args.image_args.layers=2"
   [sync_frozen]="experiments/music_sync.yaml --set train.sync_start=0"
   [sync_train]="experiments/music_sync.yaml --set train.sync_start=0 --set train.sync_train=true"
   [sync_w03]="experiments/music_sync.yaml --set train.sync_start=0 --set train.sync_train=true --set train.sync_weight=0.3"
