@@ -49,10 +49,13 @@ def test_mirror_has_chainers_parameters_and_losses(case):
 def test_bench_train_vs_torch_prints_both_and_the_ratio(capsys):
     pytest.importorskip("torch")
     args = ["bench", "train", os.path.join(EXPERIMENTS, "small", "base.yaml"), "--vs-torch", "--iterations", "1",
-            "--rounds", "2", "--warmup", "0"] + [a for o in SMALL for a in ("--set", o)]
+            "--rounds", "2", "--warmup", "0", "--by-layer"] + [a for o in SMALL for a in ("--set", o)]
     assert main(args) == 0
     lines = capsys.readouterr().out.strip().splitlines()
     assert lines[0].startswith("parameters: chainer G ")
+    # the per-layer table: D's first conv3d (3 -> 16 channels, stride 2) among its rows
+    assert any(line.startswith("conv3d 3->16 k4 at (16, 16, 16) s2 | ") for line in lines)
+    assert any(line.startswith("all convolutions, per iteration: chainer ") for line in lines)
     assert "1 thread(s)" in lines[-1] and lines[-1].rstrip().endswith("x") and "--vs-torch" in lines[-1]
 
 

@@ -396,3 +396,77 @@ def _translate(torch, f, a, mirror):
         return (torch.matmul(xa, xb),)
     raise UserError(f"bench train --vs-torch: Chainer's {kind} ({type(f).__module__}) has no torch translation "
                     "yet; add one to tgan_music/benchmarks/torch_mirror.py _translate")
+
+
+# -- per layer ---------------------------------------------------------------------------------
+CONV_KINDS = ("ConvolutionND", "Convolution2DFunction", "DeconvolutionND", "Deconvolution2DFunction")
+
+
+def _geometry(f, x):
+    """(stride, pad, dilate) of a convolution or deconvolution node."""
+    n = x.ndim - 2
+    if f.__class__.__name__.endswith("2DFunction"):
+        return (f.sy, f.sx), (f.ph, f.pw), (f.dy, f.dx)
+    return _tuple(f.stride, n), _tuple(f.pad, n), _tuple(f.dilate, n)
+
+
+def layer_times(recording, repeats=3):
+    """[(label, count per iteration, chainer native s, torch s)] of every distinct convolution and
+    deconvolution of the recorded iteration, forward + backward (input and weight gradients), each
+    the best of ``repeats``; Chainer's side runs the project's kernels (tgan_music.model.kernels)."""
+    import time
+
+    import torch
+
+    from tgan_music.model import kernels
+
+    seen = {}
+    for loss, _ in recording.steps:
+        for f in _nodes(loss):
+            if _kind(f) not in CONV_KINDS:
+                continue
+            _, arrays = recording.inputs[id(f)]
+            x, w = arrays[0], arrays[1]
+            stride, pad, dilate = _geometry(f, x)
+            out = f.outputs[0]()
+            deconv = _kind(f).startswith("Deconvolution")
+            key = (deconv, x.shape, w.shape, stride, pad, dilate, None if out is None else out.shape)
+            seen.setdefault(key, [f, x, w, 0])[3] += 1
+    rows = []
+    for (deconv, xs, ws, stride, pad, dilate, ys), (f, x, w, count) in seen.items():
+        xv, wv = np.asarray(x, np.float32), np.asarray(w, np.float32)
+
+        def ours():
+            xc, wc = chainer.Variable(xv.copy()), chainer.Variable(wv.copy())
+            if deconv:
+                y = kernels.deconvolution_nd(xc, wc, None, stride, pad, outsize=None if ys is None else ys[2:],
+                                             dilate=dilate)
+            else:
+                y = kernels.convolution_nd(xc, wc, None, stride, pad, dilate=dilate)
+            y.grad = np.ones_like(y.array)
+            y.backward()
+
+        xt, wt = torch.tensor(xv, requires_grad=True), torch.tensor(wv, requires_grad=True)
+
+        def theirs():
+            xt.grad = wt.grad = None
+            if deconv:
+                y = _deconv(torch, f, xt, wt, None, stride, pad, dilate, 1)
+            else:
+                y = _conv(torch, xt, wt, None, stride, pad, dilate, 1)
+            y.backward(torch.ones_like(y))
+
+        times = []
+        for fn in (ours, theirs):
+            fn()   # warm-up
+            best = float("inf")
+            for _ in range(repeats):
+                start = time.perf_counter()
+                fn()
+                best = min(best, time.perf_counter() - start)
+            times.append(best)
+        name = "deconv" if deconv else "conv"
+        label = (f"{name}{len(stride)}d {xs[1]}->{ws[0] if not deconv else ws[1]} k{ws[2]} at {tuple(xs[2:])} "
+                 f"s{stride[0]}" + (f" d{dilate[0]}" if max(dilate) > 1 else ""))
+        rows.append((label, count, times[0], times[1]))
+    return sorted(rows, key=lambda r: -r[1] * r[2])

@@ -46,6 +46,9 @@ def add_arguments(parser):
                              "needs the bench extra), alternating runs, and print the ratio")
     parser.add_argument("--threads", default="1", metavar="T,T,...",
                         help="with --vs-torch: BLAS/torch threads to time at, e.g. 1,2 (default 1)")
+    parser.add_argument("--by-layer", action="store_true",
+                        help="with --vs-torch: also time every distinct convolution and deconvolution alone, "
+                             "forward + backward, on both sides (one thread), and print the table")
     parser.add_argument("--rounds", type=int, default=3,
                         help="with --vs-torch: alternations of the two (default 3); each times --iterations")
 
@@ -200,6 +203,17 @@ def run_vs_torch(args):
             print(f"{t} thread(s): chainer ({config['train']['cpu_kernels']} kernels) {a:.3f} s/it (rounds "
                   + ", ".join(f"{v:.3f}" for v in ours) + f"), torch {torch.__version__} {b:.3f} s/it (rounds "
                   + ", ".join(f"{v:.3f}" for v in theirs) + f"): ratio {a / b:.2f}x", flush=True)
+    if args.by_layer:
+        from tgan_music.benchmarks.torch_mirror import layer_times
+        torch.set_num_threads(1)
+        with threadpool_limits(limits=1):
+            rows = layer_times(recording)
+        total = sum(n * a for _, n, a, _ in rows), sum(n * b for _, n, _, b in rows)
+        print("layer (forward + backward, 1 thread) | per iteration | chainer ms | torch ms | ratio")
+        for label, n, a, b in rows:
+            print(f"{label} | {n} | {1e3 * a:.2f} | {1e3 * b:.2f} | {a / b:.2f}x")
+        print(f"all convolutions, per iteration: chainer {total[0]:.3f} s, torch {total[1]:.3f} s "
+              f"({total[0] / total[1]:.2f}x)", flush=True)
     recording.close()
     d = config["data"]
     print(f"bench train {args.config} --vs-torch (batch {config['train']['batchsize']}, "
