@@ -13,7 +13,9 @@ DESCRIPTION = (
     "docs/RESULTS.md): per model the mean and 95 % interval over seeds, the real-data upper bound "
     "and the shuffled-music chance level, the tempo breakdown, plots, the CPU and budget, and the "
     "commands of every row. Missing pieces (the metronome clip sets, their embeddings, the tempo "
-    "classifier) are made first; an interrupted compare resumes. See docs/evaluation.md.")
+    "classifier) are made first; an interrupted compare resumes. compare.jobs runs that many "
+    "model x seed runs at once, one process and one BLAS thread each (--set compare.jobs=2 on 2 "
+    "cores). See docs/evaluation.md.")
 
 
 def add_arguments(parser):
