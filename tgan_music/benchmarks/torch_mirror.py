@@ -92,13 +92,15 @@ class Recording:
         for kind, obj in events:
             if kind == "backward":
                 pending.append(obj)
-            elif pending:
-                self.steps += [(loss, obj) for loss in pending[:-1]] + [(pending[-1], obj)]
+            else:   # an update steps after the backward(s) before it
+                self.steps += [(loss, obj) for loss in pending]
                 pending = []
         if not self.steps:
             raise UserError("bench train --vs-torch: the recorded iteration made no optimizer step")
         self.svc_freq = config["train"]["svc_freq"]
-        self.svc_bn_min_ratio = 0.01
+        # GANUpdater clips with clip_singular_values' defaults
+        from tgan_music.model.svc import clip_singular_values
+        self.svc_bn_min_ratio = clip_singular_values.__kwdefaults__["bn_min_ratio"]
         self.gen, self.dis, self.gen_ema, self.ema_beta = up.gen, up.dis, up.gen_ema, up.ema_beta
         self.losses = [float(loss.array) for loss, _ in self.steps]
 
@@ -120,7 +122,7 @@ def _nodes(loss):
 
 
 class TorchIteration:
-    """The recorded iteration as torch ops: ``step()`` runs one, ``losses()`` their values."""
+    """The recorded iteration as torch ops: ``step()`` runs one and returns its losses."""
 
     def __init__(self, recording):
         import torch
