@@ -329,6 +329,9 @@ def do_run(config, run, seed, classifier, device, progress, log):
             "commands": run_commands(config, run, sets, out, classifier.directory)}
 
 
+_BLAS_LIMIT = None   # a worker's threadpoolctl limiter, kept alive for the worker's life
+
+
 def _limit_blas_threads():
     # One BLAS thread per job: N jobs on N cores, rather than N jobs x N threads fighting for them.
     from threadpoolctl import threadpool_limits
@@ -343,7 +346,8 @@ def _run_task(config, run, seed, classifier_dir, device_name):
 
 def run_parallel(config, tasks, classifier_dir, device, jobs, log):
     """do_run of every (run, seed) of ``tasks``, ``jobs`` at a time in worker processes (no progress
-    bars: they would interleave); results in task order. A failed run stops the others."""
+    bars: they would interleave); results in task order. After a failed run the runs not yet
+    started are cancelled; those running finish and record their state, so a rerun resumes."""
     import concurrent.futures
     import multiprocessing
     log(f"running {len(tasks)} runs, {jobs} at a time (compare.jobs), one BLAS thread each")
