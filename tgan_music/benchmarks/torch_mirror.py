@@ -63,9 +63,13 @@ def _recording_calls():
 
 class Recording:
     """One Chainer training iteration of a config: the losses it backpropagated (each with the
-    optimizer that stepped after it), the input arrays of every function node, the networks."""
+    optimizer that stepped after it), the input arrays of every function node, the networks.
+
+    ``updater`` is left at the recorded state (past the sync loss's ramp), so timing its further
+    updates times the very iteration the mirror replays."""
 
     def __init__(self, config, dataset):
+        from tgan_music.model.links import get_cpu_kernels, set_cpu_kernels
         from tgan_music.training.trainer import build_trainer
         t = config["train"]
         if t["r1_gamma"]:
@@ -73,6 +77,7 @@ class Recording:
                             "backprop on both sides); time it with r1_gamma=0")
         # One step of the sync expert: its weights do not change what an iteration costs.
         config = dict(config, train=dict(t, cpu_kernels="chainer", preview_interval=0, sync_iterations=1))
+        kernels = get_cpu_kernels()   # build_trainer sets the process-wide choice; given back below
         self._dir = tempfile.TemporaryDirectory()
         trainer, parts = build_trainer(config, self._dir.name, chainer.get_device("@numpy"), dataset=dataset,
                                        quiet=True)
@@ -84,8 +89,11 @@ class Recording:
         self.weights = {id(p): p.array.copy() for opt in up.get_all_optimizers().values()
                         for p in opt.target.params()}
         recorder = _InputRecorder()
-        with _recording_calls() as events, recorder:
-            up.update()
+        try:
+            with _recording_calls() as events, recorder:
+                up.update()
+        finally:
+            set_cpu_kernels(kernels)
         self.inputs = recorder.inputs
         self.steps = []           # [(loss variable, optimizer)]
         pending = []

@@ -53,6 +53,13 @@ def add_arguments(parser):
                         help="with --vs-torch: alternations of the two (default 3); each times --iterations")
 
 
+def procedural_clips(config):
+    """In-memory clips of the config's geometry: the networks' cost, not the disk's."""
+    from tgan_music.data.synthetic import SyntheticClips, toy_geometry
+    return SyntheticClips(toy_geometry(config), n=max(8, config["train"]["batchsize"]),
+                          dims=config["embedding"]["dims"], seed=config["seed"])
+
+
 def bench_config(args):
     """The config timed: no previews, and a sync expert (when the config has one) of one training
     step, since its weights do not change what an iteration costs (1,200 steps take minutes)."""
@@ -68,7 +75,6 @@ def run(args):
     if args.vs_torch:
         return run_vs_torch(args)
     # heavy (chainer): `--help` imports this module (through cli/bench.py)
-    from tgan_music.data.synthetic import SyntheticClips, toy_geometry
     from tgan_music.training.trainer import build_trainer
 
     config = bench_config(args)
@@ -76,8 +82,7 @@ def run(args):
 
     def work():
         device = select_device(rank_device_id(args.device, dist))
-        dataset = None if args.data else SyntheticClips(toy_geometry(config), n=max(8, config["train"]["batchsize"]),
-                                                        dims=config["embedding"]["dims"], seed=config["seed"])
+        dataset = None if args.data else procedural_clips(config)
         with tempfile.TemporaryDirectory() as out:
             trainer, parts = build_trainer(config, out, device, dataset=dataset, quiet=True, dist=dist)
             updater = parts["updater"]
@@ -161,8 +166,7 @@ def run_vs_torch(args):
         raise UserError("bench train --vs-torch needs PyTorch: pip install -e '.[bench]'") from None
     from threadpoolctl import threadpool_limits
     from tgan_music.benchmarks.torch_mirror import Recording, TorchIteration
-    from tgan_music.data.synthetic import SyntheticClips, toy_geometry
-    from tgan_music.training.trainer import build_trainer
+    from tgan_music.model.links import set_cpu_kernels
 
     if args.device >= 0 or args.data:
         raise UserError("bench train --vs-torch times the CPU on procedural clips; drop --device/--data")
@@ -173,10 +177,7 @@ def run_vs_torch(args):
     if not threads or min(threads) < 1 or args.rounds < 1 or args.iterations < 1:
         raise UserError("--threads, --rounds and --iterations must be >= 1")
     config = bench_config(args)
-    dataset = SyntheticClips(toy_geometry(config), n=max(8, config["train"]["batchsize"]),
-                             dims=config["embedding"]["dims"], seed=config["seed"])
-    device = select_device(-1)
-    recording = Recording(config, dataset)
+    recording = Recording(config, procedural_clips(config))
     mirror = TorchIteration(recording)
     counts = (recording.gen, recording.dis)
     print(f"parameters: chainer G {sum(p.size for p in counts[0].params())}, D "
@@ -184,25 +185,26 @@ def run_vs_torch(args):
           f"{mirror.parameter_count(counts[1])}; recorded losses chainer "
           + ", ".join(f"{v:.6f}" for v in recording.losses) + ", torch "
           + ", ".join(f"{v:.6f}" for v in mirror.step()), flush=True)
-    with tempfile.TemporaryDirectory() as out:
-        _, parts = build_trainer(config, out, device, dataset=dataset, quiet=True)
-        updater = parts["updater"]
-        ratios = []
-        for t in threads:
-            torch.set_num_threads(t)
-            with threadpool_limits(limits=t):
-                for _ in range(args.warmup):
-                    updater.update()
-                    mirror.step()
-                ours, theirs = [], []
-                for _ in range(args.rounds):   # alternated: a busy spell of the machine hits both
-                    ours.append(_time_per_iteration(updater.update, args.iterations))
-                    theirs.append(_time_per_iteration(mirror.step, args.iterations))
-            a, b = statistics.median(ours), statistics.median(theirs)
-            ratios.append(f"{t} thread(s) {a:.3f} vs {b:.3f} s/it = {a / b:.2f}x")
-            print(f"{t} thread(s): chainer ({config['train']['cpu_kernels']} kernels) {a:.3f} s/it (rounds "
-                  + ", ".join(f"{v:.3f}" for v in ours) + f"), torch {torch.__version__} {b:.3f} s/it (rounds "
-                  + ", ".join(f"{v:.3f}" for v in theirs) + f"): ratio {a / b:.2f}x", flush=True)
+    # Chainer's side is the recording's own updater, at the recorded iteration (the sync loss on),
+    # under the config's kernels: the same work the mirror replays.
+    updater = recording.updater
+    set_cpu_kernels(config["train"]["cpu_kernels"])
+    ratios = []
+    for t in threads:
+        torch.set_num_threads(t)
+        with threadpool_limits(limits=t):
+            for _ in range(args.warmup):
+                updater.update()
+                mirror.step()
+            ours, theirs = [], []
+            for _ in range(args.rounds):   # alternated: a busy spell of the machine hits both
+                ours.append(_time_per_iteration(updater.update, args.iterations))
+                theirs.append(_time_per_iteration(mirror.step, args.iterations))
+        a, b = statistics.median(ours), statistics.median(theirs)
+        ratios.append(f"{t} thread(s) {a:.3f} vs {b:.3f} s/it = {a / b:.2f}x")
+        print(f"{t} thread(s): chainer ({config['train']['cpu_kernels']} kernels) {a:.3f} s/it (rounds "
+              + ", ".join(f"{v:.3f}" for v in ours) + f"), torch {torch.__version__} {b:.3f} s/it (rounds "
+              + ", ".join(f"{v:.3f}" for v in theirs) + f"): ratio {a / b:.2f}x", flush=True)
     if args.by_layer:
         from tgan_music.benchmarks.torch_mirror import layer_times
         torch.set_num_threads(1)
