@@ -6,6 +6,9 @@
 # on the held-out set. Data: `make motion-data` (training, selection, held-out metronome sets).
 #   tools/ablation_music_motion.sh [CPU_SECONDS] [SEEDS...]
 #   ARMS="previous music_input" tools/ablation_music_motion.sh 1200 2    # some arms only
+#   EXTRA="--set train.sync_start=150" ...           # overrides for every arm
+#   SYNC_EXPERT=results/expert/sync_expert.npz ...   # one trained expert for every run (its CPU time
+#                                                    # is then in no run's budget: the same for all arms)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CPU=${1:-1200}; shift || true
@@ -24,6 +27,7 @@ declare -A ARM=(
   [layered_no_music_input]="experiments/music_layered.yaml --set model.discriminator.args.music_input=0"
   [layered_no_shift]="experiments/music_layered.yaml --set train.shift_mismatch=false"
   [layered_2]="experiments/music_layered.yaml --set model.generator.args.image_args.layers=2"
+  [phase]="experiments/music_phase.yaml"
   [sync_frozen]="experiments/music_sync.yaml --set train.sync_start=0"
   [sync_train]="experiments/music_sync.yaml --set train.sync_start=0 --set train.sync_train=true"
   [sync_w03]="experiments/music_sync.yaml --set train.sync_start=0 --set train.sync_train=true --set train.sync_weight=0.3"
@@ -31,9 +35,10 @@ declare -A ARM=(
 ARMS=${ARMS:-previous music_motion music_input music_sync}
 run() {  # arm seed
   local dir=$OUT/$1_s$2
-  $PY -m tgan_music train ${ARM[$1]} --out "$dir" --set seed=$2 --set train.iterations=100000 \
+  $PY -m tgan_music train ${ARM[$1]} ${SYNC_EXPERT:+--set train.sync_expert=$SYNC_EXPERT} --out "$dir" \
+    --set seed=$2 --set train.iterations=100000 \
     --set train.cpu_seconds=$CPU --set train.snapshot_interval=250 --set train.snapshots_kept=100 \
-    --set train.preview_interval=1000 > "$dir.log" 2>&1
+    --set train.preview_interval=1000 ${EXTRA:-} > "$dir.log" 2>&1
   $PY tools/select_snapshot.py "$dir" --clips data/motion_select/clips --samples 96 --export "$dir/selected" \
     > "$dir.select.txt" 2>&1
   $PY -m tgan_music evaluate "$dir/selected" --no-classifier --clips data/motion_heldout/clips --split all \

@@ -182,8 +182,9 @@ def test_discriminator_music_input_reads_the_music_frame_by_frame():
     assert Discriminator(16, 16, 16, 3, "none", 3, head="score", music_input=4, **TINY_D).music_input == 0
 
 
-def layered(layers=1, **kw):
+def layered(layers=1, music_features=(), **kw):
     return Generator(16, 8, 12, 3, "per_frame", 3, image="layered", image_args={"layers": layers, **kw}, init_scale=None,
+                     music_features=music_features,
                      temporal="music", temporal_args={"width": 8, "dilations": [1, 2]},
                      **{k: v for k, v in TINY_G.items() if k != "temporal_widths"})
 
@@ -225,6 +226,40 @@ def test_layered_generator_learns_poses_and_pictures():
     F.sum(x * x).backward()
     assert np.abs(g.image.pose1.W.grad).sum() > 0 and np.abs(g.image.l0.W.grad).sum() > 0
     assert np.abs(g.temporal.c_out.W.grad).sum() > 0
+
+
+PHASE_FEATURES = ("a", "swing_sin", "swing_cos")
+
+
+def test_phase_pose_oscillates_with_the_music_phase_only():
+    g = layered(pose="phase", music_features=PHASE_FEATURES)
+    g.image.pose_coef.W.array *= 100
+    z = g.sample_z(2, np.random.RandomState(0))
+    m = music(2, frames=16)
+    t = np.arange(m.shape[1], dtype=np.float32) / m.shape[1]
+    m[:, :, 1], m[:, :, 2] = np.sin(4 * np.pi * t), np.cos(4 * np.pi * t)       # two swings a clip
+    with chainer.using_config("train", False):
+        a = g(z, m).array
+        other = m.copy()
+        other[:, :, 0] = np.random.RandomState(5).randn(*other[:, :, 0].shape)   # not a phase feature
+        b = g(z, other).array
+        still = m.copy()
+        still[:, :, 1:] = [0.0, 1.0]                                              # the phase stands still
+        c = g(z, still).array
+    assert np.abs(a[:, :, 1:] - a[:, :, :-1]).mean() > 1e-3                        # the sprite moves
+    # The pose reads only the phase features (the temporal generator's z1 no longer moves it).
+    np.testing.assert_allclose(a, b, atol=1e-6)
+    np.testing.assert_allclose(c, np.broadcast_to(c[:, :, :1], c.shape), atol=1e-6)
+    # Same phase, same pose: frames half a clip (one swing) apart are equal.
+    half = m.shape[1] // 2
+    np.testing.assert_allclose(a[:, :, :half], a[:, :, half:2 * half], atol=2e-3)
+
+
+def test_phase_pose_needs_the_phase_features():
+    with pytest.raises(ConfigError, match="swing_sin, swing_cos not among the embedding's features"):
+        layered(pose="phase", music_features=("a", "b", "c"))
+    with pytest.raises(ConfigError, match="pose 'spring'"):
+        layered(pose="spring")
 
 
 def test_image_generator_choice_errors():

@@ -56,3 +56,19 @@ def rhythm(*, base: str = None, checkpoint: str = None):
         raise ConfigError(f"embedding.encoder.args.base {base!r}; allowed: librosa, nsynth or null")
     inner = None if base is None else build_encoder({"name": base, "args": {"checkpoint": checkpoint}})
     return RhythmEncoder(inner)
+
+
+def feature_names(embedding):
+    """The names of a config ``embedding`` section's features, one per dimension, without building
+    the encoder: the rhythm encoder's own names first, then ``<encoder>_<i>`` for the rest."""
+    spec = embedding["encoder"]
+    if isinstance(spec, str):
+        spec = {"name": spec, "args": {}}
+    dims = int(embedding["dims"])
+    own = ()
+    base = spec["name"]
+    if spec["name"] == "rhythm":
+        from tgan_music.embedding.rhythm import FEATURES as own
+        base = (spec.get("args") or {}).get("base") or "rhythm"
+    names = list(own[:dims]) + [f"{base}_{i}" for i in range(max(0, dims - len(own)))]
+    return tuple(names)

@@ -1,4 +1,5 @@
 """Building a config's generator and discriminator from the registry."""
+from tgan_music.embedding.encoders import feature_names
 from tgan_music.registry import registry
 
 
@@ -12,7 +13,8 @@ def network_shape_args(config):
 def build_networks(config):
     """(generator, discriminator) of ``config``, on the CPU."""
     shape = network_shape_args(config)
-    gen = registry("generator").build(config["model"]["generator"], *shape, where="model.generator: ")
+    gen = registry("generator").build(config["model"]["generator"], *shape, where="model.generator: ",
+                                      music_features=feature_names(config["embedding"]))
     dis = registry("discriminator").build(config["model"]["discriminator"], *shape,
                                           where="model.discriminator: ")
     return gen, dis

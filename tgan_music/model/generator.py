@@ -135,6 +135,7 @@ class MusicContext(chainer.Chain):
 
 
 UPSAMPLINGS = ("deconv", "resize")
+POSES = ("free", "phase")
 
 
 class Decoder(chainer.Chain):
@@ -190,7 +191,8 @@ class ImageGenerator(Decoder):
     its own z1(t) beside the clip's z0 (each through Linear + BN + ReLU, concatenated on channels),
     so a frame's whole picture can change with its music. The Linears have no bias."""
 
-    def __init__(self, z0_in, z1_in, height, width, channels, widths, init_scale, upsample="deconv"):
+    def __init__(self, z0_in, z1_in, height, width, channels, widths, init_scale, upsample="deconv",
+                 music_features=()):
         super().__init__(height, width, widths, upsample)
         self.half = widths[0] // 2
         feat = self.half * self.base[0] * self.base[1]
@@ -202,7 +204,7 @@ class ImageGenerator(Decoder):
             self.bn0f = L.BatchNormalization(feat)
         self.build_decoder(channels, widths, init_scale)
 
-    def forward(self, z0, z1):
+    def forward(self, z0, z1, music=None):
         n, t = z1.shape[:2]
         z0 = frame_batch(z0, t)
         z1 = F.reshape(z1, (n * t, -1))
@@ -229,10 +231,23 @@ class LayeredImageGenerator(Decoder):
     its colours, only move its parts, so an in-time answer has to be motion, the frames cannot
     flicker, and the pictures are decoded N times per batch instead of N * T."""
 
-    def __init__(self, z0_in, z1_in, height, width, channels, widths, init_scale, upsample="deconv", *,
-                 layers: int = 1, max_angle: float = 60.0, max_shift: float = 0.25, pose_width: int = 64):
+    def __init__(self, z0_in, z1_in, height, width, channels, widths, init_scale, upsample="deconv",
+                 music_features=(), *, layers: int = 1, max_angle: float = 60.0, max_shift: float = 0.25,
+                 pose_width: int = 64, pose: str = "free", phase_features: list = ("swing_sin", "swing_cos")):
         if layers < 1:
             raise ConfigError(f"model.generator.args.image_args.layers {layers}: use 1 or more")
+        if pose not in POSES:
+            raise ConfigError(f"model.generator.args.image_args.pose {pose!r}; allowed: {', '.join(POSES)}")
+        self.pose = pose
+        if pose == "phase":
+            missing = [f for f in phase_features if f not in music_features]
+            if missing or not phase_features:
+                raise ConfigError(
+                    f"model.generator.args.image_args.phase_features {list(phase_features)}: "
+                    + (f"{', '.join(missing)} not among the embedding's features" if missing else "name at least one")
+                    + "; pose: phase needs the rhythm encoder (embedding.encoder: {name: rhythm}) and per_frame "
+                    "conditioning, or pose: free")
+            self.phase_index = [list(music_features).index(f) for f in phase_features]
         super().__init__(height, width, widths, upsample)
         self.layers, self.channels = int(layers), channels
         self.feature_channels = widths[0]
@@ -247,15 +262,32 @@ class LayeredImageGenerator(Decoder):
             self.pivot = L.Linear(z0_in, 2 * layers)
             # The pose starts near rest (small last weights), so the first clips show still sprites
             # and D decides how they should move.
-            self.pose0 = L.Linear(z1_in, pose_width)
-            self.pose1 = L.Linear(pose_width, 3 * layers, initialW=chainer.initializers.Normal(0.01))
+            if pose == "free":
+                self.pose0 = L.Linear(z1_in, pose_width)
+                self.pose1 = L.Linear(pose_width, 3 * layers, initialW=chainer.initializers.Normal(0.01))
+            else:   # per clip, from z0: the coefficients of each pose value on the phase features and 1
+                self.pose_coef = L.Linear(z0_in, 3 * layers * (len(self.phase_index) + 1),
+                                          initialW=chainer.initializers.Normal(0.01))
         self.build_decoder(channels + layers * (channels + 1), widths, init_scale)
 
-    def poses(self, z0, z1):
+    def poses(self, z0, z1, music=None):
         """Per frame and sprite: (angle in radians, shift x, shift y) (N, T, L, 3), and the
-        per-clip pivots (N, L, 2), in the sampler's [-1, 1] coordinates."""
+        per-clip pivots (N, L, 2), in the sampler's [-1, 1] coordinates.
+
+        ``pose: free``: an MLP of each frame's z1(t). ``pose: phase``: tanh of a per-clip linear
+        combination (coefficients from z0) of the frame's beat-phase features and 1, so the sprite
+        can only oscillate with the music's own phase: the period is the music's, and what G learns
+        is the amplitude, the rest pose and where in the swing the beat falls."""
         n, t = z1.shape[:2]
-        p = F.tanh(self.pose1(F.relu(self.pose0(F.reshape(z1, (n * t, -1))))))
+        if self.pose == "free":
+            p = F.tanh(self.pose1(F.relu(self.pose0(F.reshape(z1, (n * t, -1))))))
+        else:
+            if music is None:
+                raise ValueError("pose: phase needs the per-frame music")
+            ph = music[:, :, self.phase_index]
+            ph = self.xp.concatenate((ph, self.xp.ones((n, t, 1), ph.dtype)), axis=2)       # (N, T, P + 1)
+            coef = F.reshape(self.pose_coef(z0), (n, 3 * self.layers, ph.shape[2]))
+            p = F.tanh(F.matmul(ph, coef, transb=True))                                        # (N, T, 3 L)
         p = F.reshape(p, (n, t, self.layers, 3))
         scale = self.xp.asarray([self.max_angle, self.max_shift, self.max_shift], p.dtype)
         return p * F.broadcast_to(scale, p.shape), F.reshape(F.tanh(self.pivot(z0)), (n, self.layers, 2))
@@ -276,7 +308,7 @@ class LayeredImageGenerator(Decoder):
         offset = c - F.squeeze(F.matmul(mat, F.expand_dims(c + d, 2)), 2)
         return F.concat((mat, F.expand_dims(offset, 2)), axis=2)
 
-    def forward(self, z0, z1):
+    def forward(self, z0, z1, music=None):
         n, t = z1.shape[:2]
         k, ch = self.layers, self.channels
         h = F.relu(self.bn0(self.l0(z0))).reshape(n, self.feature_channels, *self.base)
@@ -284,7 +316,7 @@ class LayeredImageGenerator(Decoder):
         background = F.tanh(out[:, :ch])
         sprites = F.reshape(out[:, ch:], (n, k, ch + 1, self.height, self.width))
         sprites = F.concat((F.tanh(sprites[:, :, :ch]), F.sigmoid(sprites[:, :, ch:])), axis=2)
-        pose, pivot = self.poses(z0, z1)
+        pose, pivot = self.poses(z0, z1, music)
         grid = F.spatial_transformer_grid(self.transforms(pose, pivot), (self.height, self.width))
         # output (clip, frame, sprite) reads sprite (clip, sprite): no copy per frame
         source = (self.xp.arange(n)[:, None, None] * k + self.xp.arange(k)[None, None, :]).repeat(t, axis=1)
@@ -311,7 +343,8 @@ class Generator(chainer.Chain):
                  music_steps: int | None = None,
                  music_context: int = 0, music_context_width: int = 32,
                  image: str = "tgan", image_args: dict = None,
-                 upsample: str = "deconv", init_scale: float | None = 0.01):
+                 upsample: str = "deconv", init_scale: float | None = 0.01, music_features: list = ()):
+        # music_features: the embedding's feature names, filled by build_networks from embedding.encoder
         super().__init__()
         if conditioning not in CONDITIONINGS:
             raise ConfigError(f"model.conditioning {conditioning!r}; allowed: {', '.join(CONDITIONINGS)}")
@@ -337,6 +370,7 @@ class Generator(chainer.Chain):
                                   "set model.conditioning=per_frame")
             self.image = registry("image").build({"name": image, "args": image_args}, z0_in, z1_in, height, width,
                                                  channels, list(image_widths), init_scale, upsample,
+                                                 tuple(music_features) if conditioning == "per_frame" else (),
                                                  where="model.generator.args.image: ")
 
     def sample_z(self, n, rng):
@@ -355,9 +389,7 @@ class Generator(chainer.Chain):
         z1 = self.temporal(z0, frame_music)                       # (N, z1, T)
         z1 = F.transpose(z1, (0, 2, 1))                           # (N, T, z1)
         if self.conditioning == "per_frame":
-            if self.music_context:
-                frame_music = self.context(frame_music)
-            z1 = F.concat((z1, frame_music), axis=2)
-        x = self.image(z0, z1)                                    # (N*T, C, H, W)
+            z1 = F.concat((z1, self.context(frame_music) if self.music_context else frame_music), axis=2)
+        x = self.image(z0, z1, frame_music)                       # (N*T, C, H, W)
         x = F.reshape(x, (n, t) + x.shape[1:])
         return F.transpose(x, (0, 2, 1, 3, 4))
