@@ -68,3 +68,12 @@ def test_encoder_alone_and_with_librosa():
     np.testing.assert_array_equal(a, b[:, :7])
     with pytest.raises(ConfigError, match="base"):
         build_encoder({"name": "rhythm", "args": {"base": "mfcc"}})
+
+
+def test_feature_names_of_a_config_match_the_encoders_own():
+    from tgan_music.embedding.encoders import build_encoder, feature_names
+    names = feature_names({"encoder": {"name": "rhythm", "args": {"base": "librosa"}}, "dims": 23})
+    encoder = build_encoder({"name": "rhythm", "args": {"base": "librosa"}})
+    assert len(names) == encoder.dims == 23
+    assert names[:7] == encoder.features[:7] and names[4:6] == ("swing_sin", "swing_cos")
+    assert feature_names({"encoder": "librosa", "dims": 3}) == ("librosa_0", "librosa_1", "librosa_2")
