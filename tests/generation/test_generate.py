@@ -180,3 +180,13 @@ def test_select_snapshot_tool_scores_every_snapshot(tiny_music_model, tiny_clips
     assert any(line.startswith(f"{run}/snapshot_iter_") for line in lines)
     with pytest.raises(SystemExit, match="no snapshot_iter"):
         tool.main([os.path.dirname(tiny_clipset), "--clips", tiny_clipset])
+
+
+def test_exported_config_names_no_file_of_the_run(tmp_path):
+    import yaml
+
+    from tgan_music.generation.model import portable_config
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump({"name": "x", "train": {"sync_expert": "results/expert/sync_expert.npz", "lr": 1e-3}}))
+    portable_config(str(path))
+    assert yaml.safe_load(path.read_text()) == {"name": "x", "train": {"sync_expert": "", "lr": 1e-3}}

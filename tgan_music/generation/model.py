@@ -116,6 +116,18 @@ def load_generator(model=None, device=None, require_stats=True):
     return TrainedGenerator(config, gen, snapshot, stats, result_dir)
 
 
+def portable_config(path):
+    """Clears what in an exported config names a file of the run that made it: a shared
+    ``train.sync_expert`` would not exist where the model is used (``make demo`` trains its config)."""
+    import yaml
+    with open(path) as f:
+        config = yaml.safe_load(f)
+    if (config.get("train") or {}).get("sync_expert"):
+        config["train"]["sync_expert"] = ""
+        with open(path, "w") as f:
+            yaml.safe_dump(config, f, sort_keys=False)
+
+
 def export_model(result_dir, out_dir):
     """Writes a compact model directory: the generator's weights of the newest snapshot in
     ``result_dir`` (or of the snapshot file ``result_dir`` names; no discriminator, no optimizer
@@ -138,6 +150,8 @@ def export_model(result_dir, out_dir):
         if os.path.isfile(src):
             with atomic_path(os.path.join(out_dir, name), unique=True) as tmp:
                 shutil.copyfile(src, tmp)
+                if name == "config.yaml":
+                    portable_config(tmp)
     write_text(os.path.join(out_dir, "SOURCE.txt"), f"generator weights of {os.path.basename(model.snapshot)}\n",
                unique=True)
     return out_dir, model.snapshot
