@@ -116,16 +116,18 @@ def load_generator(model=None, device=None, require_stats=True):
     return TrainedGenerator(config, gen, snapshot, stats, result_dir)
 
 
-def portable_config(path):
-    """Clears what in an exported config names a file of the run that made it: a shared
-    ``train.sync_expert`` would not exist where the model is used (``make demo`` trains its config)."""
+def portable_config(src, dest=None):
+    """Writes the config ``src`` to ``dest`` (default: in place) without what names a file of the
+    run that made it: a shared ``train.sync_expert`` would not exist where the model is used
+    (``make demo`` trains its config)."""
     import yaml
-    with open(path) as f:
+
+    from tgan_music.config import dump_config
+    with open(src, encoding="utf-8") as f:
         config = yaml.safe_load(f)
     if (config.get("train") or {}).get("sync_expert"):
         config["train"]["sync_expert"] = ""
-        with open(path, "w") as f:
-            yaml.safe_dump(config, f, sort_keys=False)
+    dump_config(config, dest or src)
 
 
 def export_model(result_dir, out_dir):
@@ -147,11 +149,11 @@ def export_model(result_dir, out_dir):
             f.write(buffer.getbuffer())
     for name in MODEL_FILES:
         src = os.path.join(result_dir, name)
-        if os.path.isfile(src):
+        if os.path.isfile(src) and name == "config.yaml":
+            portable_config(src, os.path.join(out_dir, name))
+        elif os.path.isfile(src):
             with atomic_path(os.path.join(out_dir, name), unique=True) as tmp:
                 shutil.copyfile(src, tmp)
-                if name == "config.yaml":
-                    portable_config(tmp)
     write_text(os.path.join(out_dir, "SOURCE.txt"), f"generator weights of {os.path.basename(model.snapshot)}\n",
                unique=True)
     return out_dir, model.snapshot

@@ -191,6 +191,8 @@ class ImageGenerator(Decoder):
     its own z1(t) beside the clip's z0 (each through Linear + BN + ReLU, concatenated on channels),
     so a frame's whole picture can change with its music. The Linears have no bias."""
 
+    reads_z1 = True
+
     def __init__(self, z0_in, z1_in, height, width, channels, widths, init_scale, upsample="deconv",
                  music_features=()):
         super().__init__(height, width, widths, upsample)
@@ -239,6 +241,8 @@ class LayeredImageGenerator(Decoder):
         if pose not in POSES:
             raise ConfigError(f"model.generator.args.image_args.pose {pose!r}; allowed: {', '.join(POSES)}")
         self.pose = pose
+        # with pose: phase nothing reads z1(t): the generator skips its temporal part
+        self.reads_z1 = pose == "free"
         if pose == "phase":
             missing = [f for f in phase_features if f not in music_features]
             if missing or not phase_features:
@@ -278,7 +282,7 @@ class LayeredImageGenerator(Decoder):
         combination (coefficients from z0) of the frame's beat-phase features and 1, so the sprite
         can only oscillate with the music's own phase: the period is the music's, and what G learns
         is the amplitude, the rest pose and where in the swing the beat falls."""
-        n, t = z1.shape[:2]
+        n, t = z0.shape[0], (music if z1 is None else z1).shape[1]
         if self.pose == "free":
             p = F.tanh(self.pose1(F.relu(self.pose0(F.reshape(z1, (n * t, -1))))))
         else:
@@ -309,7 +313,7 @@ class LayeredImageGenerator(Decoder):
         return F.concat((mat, F.expand_dims(offset, 2)), axis=2)
 
     def forward(self, z0, z1, music=None):
-        n, t = z1.shape[:2]
+        n, t = z0.shape[0], (music if z1 is None else z1).shape[1]
         k, ch = self.layers, self.channels
         h = F.relu(self.bn0(self.l0(z0))).reshape(n, self.feature_channels, *self.base)
         out = self.decode(h)                                        # (N, C + L (C + 1), H, W)
@@ -386,10 +390,11 @@ class Generator(chainer.Chain):
         if self.conditioning == "global":
             z0 = F.concat((z0, flatten_steps(m, self.music_steps)), axis=1)
         frame_music = resample_time(m, t).astype(z0.dtype) if self.conditioning == "per_frame" else None
-        z1 = self.temporal(z0, frame_music)                       # (N, z1, T)
-        z1 = F.transpose(z1, (0, 2, 1))                           # (N, T, z1)
-        if self.conditioning == "per_frame":
-            z1 = F.concat((z1, self.context(frame_music) if self.music_context else frame_music), axis=2)
+        z1 = None
+        if self.image.reads_z1:
+            z1 = F.transpose(self.temporal(z0, frame_music), (0, 2, 1))      # (N, T, z1)
+            if self.conditioning == "per_frame":
+                z1 = F.concat((z1, self.context(frame_music) if self.music_context else frame_music), axis=2)
         x = self.image(z0, z1, frame_music)                       # (N*T, C, H, W)
         x = F.reshape(x, (n, t) + x.shape[1:])
         return F.transpose(x, (0, 2, 1, 3, 4))
