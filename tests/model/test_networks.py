@@ -267,3 +267,11 @@ def test_image_generator_choice_errors():
         layered(0)
     with pytest.raises(ConfigError, match="allowed: layered, tgan"):
         Generator(16, 8, 12, 3, "none", 3, image="sprites", **TINY_G)
+
+
+def test_phase_pose_skips_the_temporal_generator():
+    g = layered(pose="phase", music_features=PHASE_FEATURES)
+    x = g(g.sample_z(2, np.random.RandomState(0)), music(2, frames=16))
+    g.cleargrads()
+    F.sum(x * x).backward()
+    assert g.temporal.c_out.W.grad is None and np.abs(g.image.pose_coef.W.grad).sum() > 0
