@@ -28,6 +28,8 @@ declare -A ARM=(
   [layered_no_shift]="experiments/music_layered.yaml --set train.shift_mismatch=false"
   [layered_2]="experiments/music_layered.yaml --set model.generator.args.image_args.layers=2"
   [phase]="experiments/music_phase.yaml"
+  # the swing's extremes fixed on the beats (cos only): G learns amplitude and rest pose, not the offset
+  [phase_beat]="experiments/music_phase.yaml --set model.generator.args.image_args.phase_features=[swing_cos]"
   [sync_frozen]="experiments/music_sync.yaml --set train.sync_start=0"
   [sync_train]="experiments/music_sync.yaml --set train.sync_start=0 --set train.sync_train=true"
   [sync_w03]="experiments/music_sync.yaml --set train.sync_start=0 --set train.sync_train=true --set train.sync_weight=0.3"
