@@ -23,6 +23,9 @@ setup(
         "scipy>=1.11,<2",
         "scikit-video==1.1.11",
         "librosa>=0.10,<0.12",
+        # librosa's peak picking (onset_detect) segfaults under numba 0.68 with numpy 1.26
+        # (seen December 2026); 0.61 supports numpy 1.24-2.2.
+        "numba>=0.59,<0.62",
         # CRC-32C of the TensorFlow checkpoint reader (tgan_music/embedding/crc32c.py).
         "google-crc32c>=1.5,<2",
         "soundfile>=0.12",

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from tgan_music.embedding.encoders import build_encoder
-from tgan_music.embedding.rhythm import FEATURES, HOP, SAMPLE_RATE, fundamental_tempo, rhythm_features
+from tgan_music.embedding.rhythm import FEATURES, HOP, SAMPLE_RATE, beat_times, fundamental_tempo, rhythm_features
 from tgan_music.errors import ConfigError
 
 
@@ -42,6 +42,19 @@ def test_pulse_peaks_on_clicks_and_tempo(bpm):
     swing = np.unwrap(np.arctan2(r[:, FEATURES.index("swing_sin")], r[:, FEATURES.index("swing_cos")]))
     turns = (swing[-1] - swing[0]) / (2 * np.pi)
     assert turns == pytest.approx((t[-1] - t[0]) * bpm / 120.0, rel=0.15)
+
+
+@pytest.mark.parametrize("bpm", [60, 120, 180])
+def test_beat_times_are_the_clicks(bpm):
+    audio, clicks = click_track(bpm, seconds=4.0, offset=0.13)
+    beats = beat_times(rhythm_features(audio))
+    inner = clicks[(clicks > 0.4) & (clicks < 3.6)]
+    assert len(beats) >= len(inner)
+    # every click inside the clip has one beat within 40 ms, and no beat is far from a click
+    assert all(np.min(np.abs(beats - c)) < 0.04 for c in inner)
+    assert all(np.min(np.abs(clicks - b)) < 0.06 for b in beats)
+    # a constant phase (silence) wraps nowhere
+    assert beat_times(rhythm_features(np.zeros(SAMPLE_RATE, np.float32))).size == 0
 
 
 def test_fundamental_not_a_harmonic_or_multiple():

@@ -27,12 +27,18 @@ def test_evaluate_on_songs(song_dir, tmp_path, capsys):
         result = json.load(f)
     rows = result["rows"]
     assert result["songs"] == 2 and result["videos_scored"] == {
-        "generated": 4, "generated_other_song": 4, "bar": 2, "bar_other_song": 2}
+        "generated": 4, "generated_other_song": 4, "bar": 2, "bar_other_song": 2, "encoder_bar": 2}
     # The upper bound: the bar swings with its extremes on the beats, so it scores near the best.
     bar = rows["bar"]
     assert bar["tempo_acc8"] == 1.0 and bar["tempo_octave"] == 0.0
     assert bar["bas_fact"] > 0.85 and bar["bas_bailando"] > 0.9
     assert abs(bar["phase_offset"]) < 0.05 and bar["phase_consistency"] > 0.9
+    # The rhythm encoder's ceiling: the bar on the beats the encoder finds lies between chance and
+    # the true bar (on these two songs the encoder takes eighth notes for beats in some windows).
+    enc = rows["encoder_bar"]
+    assert rows["bar_other_song"]["bas_bailando"] + 0.2 < enc["bas_bailando"] <= bar["bas_bailando"] + 0.02
+    assert rows["bar_other_song"]["bas_fact"] + 0.1 < enc["bas_fact"] <= bar["bas_fact"] + 0.02
+    assert "rhythm encoder's beats" in printed
     # Chance: the same videos against the other song's beats score below the upper bound.
     assert rows["bar_other_song"]["bas_fact"] < bar["bas_fact"] - 0.3
     assert rows["generated_other_song"]["bas_fact"] < bar["bas_fact"]

@@ -107,6 +107,20 @@ def rhythm_features(audio, sr=SAMPLE_RATE):
     return out.astype(np.float32)
 
 
+def beat_times(features, frame_rate=SAMPLE_RATE / HOP):
+    """Seconds at which the features' beat phase (``beat_sin``, ``beat_cos``; 0 on a beat) wraps
+    through 0, interpolated between frames: the beats the encoder hands a phase-locked generator.
+    Frame k is centred on (k + 0.5) / frame_rate."""
+    features = np.asarray(features, np.float64)
+    i, j = FEATURES.index("beat_sin"), FEATURES.index("beat_cos")
+    phase = np.arctan2(features[:, i], features[:, j])
+    before, after = phase[:-1], phase[1:]
+    # a wrap through 0 goes from just below it to just above it; a jump from +pi to -pi is not one
+    cross = np.flatnonzero((before < 0) & (after >= 0) & (after - before < np.pi))
+    frac = -before[cross] / (after[cross] - before[cross])
+    return (cross + frac + 0.5) / frame_rate
+
+
 class RhythmEncoder:
     """The rhythm features, alone or followed by a ``base`` encoder's (``embedding.encoder``:
     ``{name: rhythm, args: {base: librosa}}``)."""

@@ -17,7 +17,11 @@ config):
   frame change (0 = the seeds make the same video);
 - chance: each generated video scored against other songs' beats (``rounds`` other songs);
 - upper bound: a bar that swings with its extremes on the beats (data/songs.bar_frames, rendered
-  at the model's size and fps), scored the same way, and against other songs' beats.
+  at the model's size and fps), scored the same way, and against other songs' beats;
+- the rhythm encoder's ceiling: the same bar with its extremes on the beats the rhythm encoder
+  finds in each generation window (embedding/rhythm.beat_times). A generator locked to the
+  encoder's phase (``pose: phase``) can do no better than this row; the gap between it and the
+  bar is the encoder's, the gap below it the generator's.
 
 Writes ``songs_evaluation.json`` and ``songs_evaluation.md`` into ``out``, the videos under
 ``out/videos``.
@@ -29,6 +33,7 @@ import numpy as np
 
 from tgan_music.audio import load_audio
 from tgan_music.data.songs import bar_frames, read_song_set
+from tgan_music.embedding import rhythm as rhythm_encoder
 from tgan_music.errors import UserError
 from tgan_music.evaluation import motion as motion_mod
 from tgan_music.evaluation import rhythm, scoring, tempo
@@ -39,14 +44,16 @@ from tgan_music.evaluation.report import cell, metric_table
 from tgan_music.evaluation.settings import RhythmSettings
 from tgan_music.generation.model import load_generator
 from tgan_music.generation.music_video import generate_music_video
+from tgan_music.generation.windows import WindowPlan
 
 JSON_NAME, MARKDOWN_NAME = "songs_evaluation.json", "songs_evaluation.md"
-ROWS = ("generated", "generated_other_song", "bar", "bar_other_song")
+ROWS = ("generated", "generated_other_song", "bar", "bar_other_song", "encoder_bar")
 ROW_TITLES = {
     "generated": "generated, with its song",
     "generated_other_song": "generated, against another song's beats (chance)",
     "bar": "beat bar, with its song (upper bound)",
     "bar_other_song": "beat bar, against another song's beats",
+    "encoder_bar": "bar on the rhythm encoder's beats (a phase-locked generator's ceiling)",
 }
 # report.metric_table's columns for this table, in its order (labels and formats: METRICS).
 COLUMNS = columns(("tempo_acc8", "tempo_octave", "tempo_acc4", "bas_fact", "bas_bailando", "phase_offset",
@@ -66,6 +73,23 @@ class VideoAnalysis:
         self.grey = motion_mod.to_grey(frames).astype(np.float32)
         self.flicker = motion_mod.frame_change(self.grey)
         self.seconds = len(self.grey) / fps
+
+
+def encoder_beat_times(audio, plan):
+    """The rhythm encoder's beats (seconds) over a song cut into ``plan``'s windows, as generation
+    cuts it: each window's own beats, each window owning the frames up to the middle of its overlaps."""
+    windows = plan.window_audio(audio)
+    if plan.sample_rate != rhythm_encoder.SAMPLE_RATE:
+        import librosa
+        windows = librosa.resample(windows, orig_sr=plan.sample_rate, target_sr=rhythm_encoder.SAMPLE_RATE)
+    beats = []
+    for w, clip in enumerate(windows):
+        start = w * plan.hop / plan.fps
+        lo = 0.0 if w == 0 else start + plan.overlap / 2 / plan.fps
+        hi = math.inf if w == plan.count - 1 else start + (plan.hop + plan.overlap / 2) / plan.fps
+        t = start + rhythm_encoder.beat_times(rhythm_encoder.rhythm_features(clip))
+        beats.append(t[(t >= lo) & (t < hi)])
+    return np.concatenate(beats) if beats else np.zeros(0)
 
 
 def song_reference(truth, audio, sample_rate, seconds, settings):
@@ -159,7 +183,7 @@ def evaluate_songs(model, songs_dir, *, seeds=3, duration=20.0, out=None, rounds
     if progress:
         from tqdm import tqdm
         iterator = tqdm(songs, desc="songs", unit="song")
-    analysed = []  # per song: (entry, truth, seconds, audio, [VideoAnalysis], bar VideoAnalysis)
+    analysed = []  # per song: (entry, truth, seconds, audio, [VideoAnalysis], bar's, encoder bar's, paths)
     for entry, truth in iterator:
         seconds = truth["duration"] if duration is None else min(duration, truth["duration"])
         reports = generate_music_video(entry["audio_path"], os.path.join(video_dir, entry["name"] + ".mp4"),
@@ -169,18 +193,23 @@ def evaluate_songs(model, songs_dir, *, seeds=3, duration=20.0, out=None, rounds
         seconds = videos[0].seconds
         bar = VideoAnalysis(bar_frames(truth["beat_times"], seconds, fps, width, height), fps, settings)
         audio = load_audio(entry["audio_path"], rate)
-        analysed.append((entry, truth, seconds, audio, videos, bar, [r["video"] for r in reports]))
+        plan = WindowPlan(int(round(seconds * rate)), rate, fps, data["frames"], reports[0]["window_overlap_frames"])
+        encoder_beats = encoder_beat_times(audio[:int(round(seconds * rate))], plan)
+        encoder_bar = VideoAnalysis(bar_frames(encoder_beats, seconds, fps, width, height), fps, settings)
+        analysed.append((entry, truth, seconds, audio, videos, bar, encoder_bar, [r["video"] for r in reports]))
 
     count = len(analysed)
     rounds = min(rounds, count - 1)
     rows = {name: [] for name in ROWS}
     per_song = []
-    for i, (entry, truth, seconds, audio, videos, bar, paths) in enumerate(analysed):
+    for i, (entry, truth, seconds, audio, videos, bar, encoder_bar, paths) in enumerate(analysed):
         ref = song_reference(truth, audio, rate, seconds, settings)
         bar_scores, bar_segs = score_pair(bar, ref, settings)
         bar_scores["flicker"] = bar.flicker
         bar_scores["flicker_ratio"] = 1.0
         rows["bar"].append(bar_scores)
+        encoder_scores = score_pair(encoder_bar, ref, settings)[0]
+        rows["encoder_bar"].append(encoder_scores)
         gen_rows = []
         for v in videos:
             s, segs = score_pair(v, ref, settings)
@@ -194,7 +223,7 @@ def evaluate_songs(model, songs_dir, *, seeds=3, duration=20.0, out=None, rounds
         rows["generated"] += gen_rows
         for r in range(1, rounds + 1):
             j = (i + r) % count
-            other_entry, other_truth, _, other_audio = analysed[j][:4]
+            other_truth, other_audio = analysed[j][1], analysed[j][3]
             other = song_reference(other_truth, other_audio, rate, seconds, settings)
             for v in videos:
                 rows["generated_other_song"].append(score_pair(v, other, settings)[0])
@@ -206,6 +235,7 @@ def evaluate_songs(model, songs_dir, *, seeds=3, duration=20.0, out=None, rounds
             "generated": {k: _mean(gen_rows, k) for k in METRICS},
             "generated_per_seed": [{k: v for k, v in s.items()} for s in gen_rows],
             "bar": {k: bar_scores.get(k) for k in METRICS}, "bar_segments": bar_segs,
+            "encoder_bar": {k: encoder_scores.get(k) for k in METRICS},
         })
     means = {name: {k: _mean(rs, k) for k in METRICS if any(k in r for r in rs)} for name, rs in rows.items()}
     # Intervals over songs (the unit that varies): the bootstrap of the per-song means.
@@ -243,7 +273,8 @@ LEGEND = (
     "flicker: mean absolute frame-to-frame change of grey levels (0-255) and its ratio to the beat "
     "bar's; seed spread: mean |a - b| between two seeds' videos over their mean frame change. "
     "Chance: the same videos against other songs' beats. Upper bound: a bar swinging with its "
-    "extremes on the beats, at the model's size and fps.")
+    "extremes on the beats, at the model's size and fps; the encoder's ceiling: the same bar on the beats "
+    "the rhythm encoder finds in each generation window.")
 
 
 def songs_markdown(result):
@@ -266,8 +297,8 @@ def songs_markdown(result):
         LEGEND.format(sigma=result["rhythm_settings"]["sigma_seconds"]), "",
         "Per song (generated: mean over seeds; motion tempo per segment, median over seeds):", "",
         "| song | piece | meter | tempo (BPM) | sound | motion tempo (BPM) | tempo ±8 % | BAS (FACT) | "
-        "BAS (Bailando) | bar BAS (FACT) | bar tempo ±8 % |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "BAS (Bailando) | bar BAS (FACT) | bar tempo ±8 % | encoder bar BAS (FACT) |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for s in result["per_song"]:
         bpm = " → ".join(f"{seg['bpm']:.0f}" for seg in s["tempo_segments"])
@@ -282,5 +313,6 @@ def songs_markdown(result):
         lines.append(f"| {s['name']} | {s['piece']} | {s['meter']} | {bpm} | {sound} | {' → '.join(motion) or '-'} | "
                      f"{cell(gen['tempo_acc8'], '{:.2f}')} | {cell(gen['bas_fact'], '{:.3f}')} | "
                      f"{cell(gen['bas_bailando'], '{:.3f}')} | {cell(bar['bas_fact'], '{:.3f}')} | "
-                     f"{cell(bar.get('tempo_acc8'), '{:.2f}')} |")
+                     f"{cell(bar.get('tempo_acc8'), '{:.2f}')} | "
+                     f"{cell(s.get('encoder_bar', {}).get('bas_fact'), '{:.3f}')} |")
     return "\n".join(lines) + "\n"
