@@ -57,6 +57,25 @@ def test_beat_times_are_the_clicks(bpm):
     assert beat_times(rhythm_features(np.zeros(SAMPLE_RATE, np.float32))).size == 0
 
 
+def test_latency_advances_the_phase():
+    audio, clicks = click_track(119, seconds=4.0, offset=0.13)
+    inner = clicks[(clicks > 0.4) & (clicks < 3.6)]
+
+    def lag(latency):
+        beats = beat_times(rhythm_features(audio, latency=latency))
+        return np.median([beats[np.argmin(np.abs(beats - c))] - c for c in inner])
+    # the onset envelope peaks about 20 ms after a click; a latency of 20 ms takes it back
+    assert 0.01 < lag(0.0) < 0.035 and abs(lag(0.0) - 0.02 - lag(0.02)) < 0.004
+    plain, late = build_encoder({"name": "rhythm"}), build_encoder({"name": "rhythm", "args": {"latency": 0.04}})
+    assert plain.encoder_id == "rhythm-v1" and late.encoder_id == "rhythm-v1-latency40ms"
+    same = rhythm_features(audio)
+    moved = late.encode(audio)
+    keep = [FEATURES.index(f) for f in ("onset", "pulse", "log2_tempo")]
+    np.testing.assert_array_equal(moved[:, keep], same[:, keep])   # only the phases move
+    with pytest.raises(ConfigError, match="latency"):
+        build_encoder({"name": "rhythm", "args": {"latency": 0.5}})
+
+
 def test_fundamental_not_a_harmonic_or_multiple():
     for bpm in (45, 70, 120, 190):
         audio, _ = click_track(bpm, seconds=4.0)

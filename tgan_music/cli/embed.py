@@ -13,11 +13,14 @@ DESCRIPTION = ("Writes one float32 (frames, dims) .npy per clip under DATASET/em
 ENCODERS = ("nsynth", "librosa", "rhythm", "rhythm+librosa", "rhythm+nsynth")
 
 
-def encoder_spec(name, checkpoint=None):
+def encoder_spec(name, checkpoint=None, latency=0.0):
     """The config's ``embedding.encoder`` spec of an --encoder choice."""
     if name.startswith("rhythm"):
         base = name.partition("+")[2] or None
-        return {"name": "rhythm", "args": {"base": base, "checkpoint": checkpoint if base == "nsynth" else None}}
+        args = {"base": base, "checkpoint": checkpoint if base == "nsynth" else None}
+        if latency:
+            args["latency"] = latency
+        return {"name": "rhythm", "args": args}
     return {"name": name, "args": {"checkpoint": checkpoint} if name == "nsynth" else {}}
 
 
@@ -31,6 +34,9 @@ def add_arguments(parser):
     parser.add_argument("--checkpoint", default=None, metavar="CKPT",
                         help="NSynth weights: the TF prefix .../model.ckpt-200000 (from Magenta's "
                              "wavenet-ckpt.tar) or a .npz from tools/convert_nsynth_checkpoint.py")
+    parser.add_argument("--latency", type=float, default=0.0, metavar="SECONDS",
+                        help="rhythm encoders: advance the beat phase by this much, the onset envelope's "
+                             "lag behind the notes (embedding.encoder.args.latency; default 0)")
     parser.add_argument("--batch-size", type=int, default=8, help="clips encoded per step (default 8)")
     add_device_argument(parser)
     add_communicator_argument(parser, "under mpiexec: split the clips over the processes (ChainerMN communicator; "
@@ -43,7 +49,9 @@ def run(args):
 
     if "nsynth" not in args.encoder and args.checkpoint:
         print(f"note: --checkpoint is ignored by --encoder {args.encoder}")
-    spec = encoder_spec(args.encoder, args.checkpoint)
+    if args.latency and not args.encoder.startswith("rhythm"):
+        print(f"note: --latency is ignored by --encoder {args.encoder}")
+    spec = encoder_spec(args.encoder, args.checkpoint, args.latency if args.encoder.startswith("rhythm") else 0.0)
     dist = start_distributed(args)
 
     def work():

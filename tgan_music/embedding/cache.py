@@ -48,11 +48,12 @@ def clip_keys(store):
     return [f"{r['source_key']}/{r['index']}" for r in store.rows]
 
 
-def embed_command(dataset_root, name, checkpoint=None, base=None):
+def embed_command(dataset_root, name, checkpoint=None, base=None, latency=0.0):
     if name == "rhythm":
         flag = "rhythm" + (f"+{base}" if base else "")
         return f"tgan-music embed {dataset_root} --encoder {flag}" + (
-            f" --checkpoint {checkpoint or 'CKPT'}" if base == "nsynth" else "")
+            f" --checkpoint {checkpoint or 'CKPT'}" if base == "nsynth" else "") + (
+            f" --latency {latency:g}" if latency else "")
     if name == "nsynth":
         return f"tgan-music embed {dataset_root} --encoder nsynth --checkpoint {checkpoint or 'CKPT'}"
     return f"tgan-music embed {dataset_root} --encoder {name}"
@@ -177,7 +178,7 @@ def open_cache(dataset_root, encoder_spec, dims=None):
                         "metronome --out VIDEOS --clips DIR`), e.g. --set data.root=DIR")
     name, args = _spec_parts(encoder_spec)
     directory = find_cache_directory(dataset_root, encoder_spec)
-    command = embed_command(dataset_root, name, args.get("checkpoint"), args.get("base"))
+    command = embed_command(dataset_root, name, args.get("checkpoint"), args.get("base"), args.get("latency") or 0.0)
     manifest = read_manifest(directory)
     if manifest is None:
         raise UserError(f"{directory}: no embedding cache here; run `{command}`")

@@ -47,15 +47,18 @@ def to_numpy(array):
 
 
 @registry("encoder").register("rhythm")
-def rhythm(*, base: str = None, checkpoint: str = None):
+def rhythm(*, base: str = None, checkpoint: str = None, latency: float = 0.0):
     """Beat-phase features from librosa (onsets, PLP pulse and its phase, local tempo), alone or
-    followed by a ``base`` encoder's features (``librosa``, or ``nsynth`` with ``checkpoint``)."""
+    followed by a ``base`` encoder's features (``librosa``, or ``nsynth`` with ``checkpoint``);
+    ``latency``: seconds by which the phases are advanced (the onset envelope's lag behind notes)."""
     # also a cycle: rhythm.py imports to_numpy from here
     from tgan_music.embedding.rhythm import RhythmEncoder
     if base not in (None, "librosa", "nsynth"):
         raise ConfigError(f"embedding.encoder.args.base {base!r}; allowed: librosa, nsynth or null")
+    if not 0 <= float(latency) < 0.25:
+        raise ConfigError(f"embedding.encoder.args.latency {latency!r}: seconds in [0, 0.25)")
     inner = None if base is None else build_encoder({"name": base, "args": {"checkpoint": checkpoint}})
-    return RhythmEncoder(inner)
+    return RhythmEncoder(inner, latency=latency)
 
 
 def feature_names(embedding):

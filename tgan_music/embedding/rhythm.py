@@ -12,6 +12,10 @@ the frame stands between the last beat and the next. These features say it direc
 - 6 ``log2_tempo``: the window's tempo, log2(bpm / 100): the fundamental of the onset
   autocorrelation (``fundamental_tempo``), which also bounds PLP's tempo range.
 
+``latency`` (seconds) advances the beat and swing phases by that much: the onset envelope peaks
+after a note starts (21 ms on clicks, 40 ms on the selection songs' piano, organ, winds and
+strings: docs/training.md), so without it a phase-locked arm turns that late.
+
 With ``base`` the features follow another encoder's (``librosa`` or ``nsynth``), frame by frame.
 Frame k describes samples 512k .. 512k + 512, as NSynth's frame k does.
 """
@@ -68,7 +72,7 @@ def beat_phase(onset, bpm, frame_rate, beats=2.0):
     return np.angle(np.exp(1j * (w * j + np.angle(smooth))))
 
 
-def rhythm_features(audio, sr=SAMPLE_RATE):
+def rhythm_features(audio, sr=SAMPLE_RATE, latency=0.0):
     """(N,) float32 mono at 16 kHz -> float32 (floor(N / 512), 7) (see the module doc)."""
     import warnings
 
@@ -97,6 +101,8 @@ def rhythm_features(audio, sr=SAMPLE_RATE):
                                  tempo_min=max(TEMPO_MIN * 0.9, bpm / 1.1), tempo_max=min(TEMPO_MAX * 1.1, bpm * 1.1))
     pulse = pulse / max(float(pulse.max()), 1e-6)
     phase = beat_phase(onset, bpm, sr / HOP)
+    if latency:
+        phase = np.angle(np.exp(1j * (phase + 2 * np.pi * bpm / 60.0 * latency)))
     unwrapped = np.unwrap(phase)
     swing = 0.5 * (unwrapped - unwrapped[0]) + 0.5 * phase[0]
     # The tempo of the window: the autocorrelation's fundamental (PLP's phase slope is noisy
@@ -129,9 +135,10 @@ class RhythmEncoder:
     hop = HOP
     frame_rate = SAMPLE_RATE / HOP
 
-    def __init__(self, base=None):
-        self.base = base
-        self.encoder_id = VERSION if base is None else f"{VERSION}+{base.encoder_id}"
+    def __init__(self, base=None, latency=0.0):
+        self.base, self.latency = base, float(latency)
+        own = VERSION if not self.latency else f"{VERSION}-latency{1000 * self.latency:g}ms"
+        self.encoder_id = own if base is None else f"{own}+{base.encoder_id}"
         base_features = () if base is None else tuple(
             getattr(base, "features", None) or (f"{base.encoder_id}_{i}" for i in range(base.dims)))
         self.features = FEATURES + base_features
@@ -144,7 +151,7 @@ class RhythmEncoder:
         audio = np.asarray(audio, np.float32)
         if audio.ndim != 1:
             raise ValueError(f"encode takes one (N,) signal, got shape {audio.shape}; use encode_batch")
-        own = rhythm_features(audio)
+        own = rhythm_features(audio, latency=self.latency)
         if self.base is None:
             return own
         return np.concatenate([own, to_numpy(self.base.encode(audio))[:len(own)]], axis=1).astype(np.float32)
@@ -153,7 +160,7 @@ class RhythmEncoder:
         audio = np.asarray(audio, np.float32)
         if not len(audio):
             return np.zeros((0, audio.shape[1] // HOP, self.dims), np.float32)
-        own = np.stack([rhythm_features(a) for a in audio])
+        own = np.stack([rhythm_features(a, latency=self.latency) for a in audio])
         if self.base is None:
             return own
         return np.concatenate([own, to_numpy(self.base.encode_batch(audio))[:, :own.shape[1]]], axis=2)

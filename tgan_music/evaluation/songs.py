@@ -75,7 +75,7 @@ class VideoAnalysis:
         self.seconds = len(self.grey) / fps
 
 
-def encoder_beat_times(audio, plan):
+def encoder_beat_times(audio, plan, latency=0.0):
     """The rhythm encoder's beats (seconds) over a song cut into ``plan``'s windows, as generation
     cuts it: each window's own beats, each window owning the frames up to the middle of its overlaps."""
     windows = plan.window_audio(audio)
@@ -87,7 +87,7 @@ def encoder_beat_times(audio, plan):
         start = w * plan.hop / plan.fps
         lo = 0.0 if w == 0 else start + plan.overlap / 2 / plan.fps
         hi = math.inf if w == plan.count - 1 else start + (plan.hop + plan.overlap / 2) / plan.fps
-        t = start + rhythm_encoder.beat_times(rhythm_encoder.rhythm_features(clip))
+        t = start + rhythm_encoder.beat_times(rhythm_encoder.rhythm_features(clip, latency=latency))
         beats.append(t[(t >= lo) & (t < hi)])
     return np.concatenate(beats) if beats else np.zeros(0)
 
@@ -176,6 +176,10 @@ def evaluate_songs(model, songs_dir, *, seeds=3, duration=20.0, out=None, rounds
     data = config["data"]
     fps, height, width, rate = data["fps"], data["height"], data["width"], data["sample_rate"]
     settings = RhythmSettings.from_config(config["evaluate"])
+    spec = config["embedding"]["encoder"]
+    # the encoder bar uses the model's own rhythm latency (0 for other encoders: the default rhythm encoder)
+    encoder_latency = float(((spec.get("args") or {}) if isinstance(spec, dict) and spec.get("name") == "rhythm"
+                             else {}).get("latency") or 0.0)
     out = out or os.path.join(songs_dir, "evaluation", config["name"])
     video_dir = os.path.join(out, "videos")
     os.makedirs(video_dir, exist_ok=True)
@@ -194,7 +198,7 @@ def evaluate_songs(model, songs_dir, *, seeds=3, duration=20.0, out=None, rounds
         bar = VideoAnalysis(bar_frames(truth["beat_times"], seconds, fps, width, height), fps, settings)
         audio = load_audio(entry["audio_path"], rate)
         plan = WindowPlan(int(round(seconds * rate)), rate, fps, data["frames"], reports[0]["window_overlap_frames"])
-        encoder_beats = encoder_beat_times(audio[:int(round(seconds * rate))], plan)
+        encoder_beats = encoder_beat_times(audio[:int(round(seconds * rate))], plan, encoder_latency)
         encoder_bar = VideoAnalysis(bar_frames(encoder_beats, seconds, fps, width, height), fps, settings)
         analysed.append((entry, truth, seconds, audio, videos, bar, encoder_bar, [r["video"] for r in reports]))
 
