@@ -3,7 +3,8 @@ import numpy as np
 import pytest
 
 from tgan_music.embedding.encoders import build_encoder
-from tgan_music.embedding.rhythm import FEATURES, HOP, SAMPLE_RATE, beat_times, fundamental_tempo, rhythm_features
+from tgan_music.embedding.rhythm import (FEATURES, HOP, SAMPLE_RATE, RhythmEncoder, beat_times, fundamental_tempo,
+                                         onset_envelope, rhythm_features, song_tempi)
 from tgan_music.errors import ConfigError
 
 
@@ -74,6 +75,27 @@ def test_latency_advances_the_phase():
     np.testing.assert_array_equal(moved[:, keep], same[:, keep])   # only the phases move
     with pytest.raises(ConfigError, match="latency"):
         build_encoder({"name": "rhythm", "args": {"latency": 0.5}})
+
+
+def test_song_tempi_keep_the_song_tempo_through_a_window_of_eighths():
+    beats, _ = click_track(70, seconds=15.0, offset=0.1)
+    eighths, _ = click_track(70, seconds=15.0, offset=0.1 + 30.0 / 70)
+    song = beats.copy()
+    song[6 * SAMPLE_RATE:9 * SAMPLE_RATE] += 0.9 * eighths[6 * SAMPLE_RATE:9 * SAMPLE_RATE]  # eighth notes for 3 s
+    windows = song[:15 * SAMPLE_RATE].reshape(5, 3 * SAMPLE_RATE)
+    onsets = [onset_envelope(w) for w in windows]
+    alone = [fundamental_tempo(o, SAMPLE_RATE / HOP) for o in onsets]
+    assert alone[2] == pytest.approx(140, rel=0.08)            # the window alone takes eighths for beats
+    together = song_tempi(onsets, SAMPLE_RATE / HOP)
+    assert together == pytest.approx([70] * 5, rel=0.08)
+    # the encoder's song path uses them; a real change of tempo is kept
+    tempo = RhythmEncoder().encode_song(windows)[:, :, FEATURES.index("log2_tempo")]
+    assert 100 * 2 ** tempo[:, 0] == pytest.approx([70] * 5, rel=0.08)
+    faster, _ = click_track(100, seconds=9.0, offset=0.1)
+    changed = np.concatenate([beats[:6 * SAMPLE_RATE], faster]).reshape(5, 3 * SAMPLE_RATE)
+    assert song_tempi([onset_envelope(w) for w in changed], SAMPLE_RATE / HOP) == pytest.approx(
+        [70, 70, 100, 100, 100], rel=0.08)
+    assert song_tempi([], SAMPLE_RATE / HOP) == []
 
 
 def test_fundamental_not_a_harmonic_or_multiple():

@@ -27,6 +27,10 @@ SAMPLE_RATE = 16000
 HOP = 512
 N_FFT = 1024
 TEMPO_MIN, TEMPO_MAX = 40.0, 208.0
+# song_tempi: the tempi a window's fundamental may stand for; the costs of leaving it and of an
+# octave's change between windows (chosen on the selection songs, data/songs_select: docs/training.md)
+TEMPO_RATIOS = (1 / 3, 1 / 2, 1.0, 2.0, 3.0)
+TEMPO_OTHER_COST, TEMPO_CHANGE_COST = 0.5, 2.0
 # PLP's tempogram window: 8.2 s (clips are 3 s; librosa pads).
 WIN_LENGTH = 256
 FEATURES = ("onset", "pulse", "beat_sin", "beat_cos", "swing_sin", "swing_cos", "log2_tempo")
@@ -54,6 +58,35 @@ def fundamental_tempo(onset, frame_rate, ratio=0.5):
     return float(np.clip(60 * frame_rate / (k + np.clip(shift, -0.5, 0.5)), TEMPO_MIN, TEMPO_MAX))
 
 
+def song_tempi(onsets, frame_rate, other_cost=TEMPO_OTHER_COST, change_cost=TEMPO_CHANGE_COST):
+    """One tempo per window of a song (``onsets``: consecutive windows' onset envelopes).
+
+    A 3 s window alone often takes the eighth notes, or the bar of a fast 3/4, for the beat; its
+    neighbours mostly do not. Each window's candidates are its fundamental (``fundamental_tempo``)
+    times 1/3, 1/2, 1, 2 and 3 (within the tempo range). A Viterbi path picks one per window:
+    ``other_cost`` for each window that leaves its own fundamental, plus ``change_cost`` per
+    octave of change between neighbours. So a song keeps the tempo most of its windows agree on,
+    and still changes tempo where its windows do."""
+    if not len(onsets):
+        return []
+    cands, costs = [], []
+    for onset in onsets:
+        own = fundamental_tempo(onset, frame_rate) if float(np.max(onset, initial=0)) > 0 else 120.0
+        ratios = [r for r in TEMPO_RATIOS if TEMPO_MIN <= own * r <= TEMPO_MAX] or [1.0]
+        cands.append(np.array([own * r for r in ratios]))
+        costs.append(np.array([0.0 if r == 1.0 else other_cost for r in ratios]))
+    total, back = costs[0], []
+    for w in range(1, len(onsets)):
+        step = total[None, :] + change_cost * np.abs(np.log2(cands[w][:, None] / cands[w - 1][None, :]))
+        back.append(np.argmin(step, axis=1))
+        total = costs[w] + step.min(axis=1)
+    path = [int(np.argmin(total))]
+    for b in reversed(back):
+        path.append(int(b[path[-1]]))
+    path.reverse()
+    return [float(cands[w][k]) for w, k in enumerate(path)]
+
+
 def beat_phase(onset, bpm, frame_rate, beats=2.0):
     """Phase (radians, 0 on a beat) of the onset envelope's pulse at ``bpm``, frame by frame.
 
@@ -72,21 +105,37 @@ def beat_phase(onset, bpm, frame_rate, beats=2.0):
     return np.angle(np.exp(1j * (w * j + np.angle(smooth))))
 
 
-def rhythm_features(audio, sr=SAMPLE_RATE, latency=0.0):
-    """(N,) float32 mono at 16 kHz -> float32 (floor(N / 512), 7) (see the module doc)."""
-    import warnings
-
+def onset_envelope(audio, sr=SAMPLE_RATE):
+    """librosa's onset strength of (N,) float32 mono at 16 kHz, one value per 512-sample frame,
+    divided by its maximum (all zeros for silence)."""
     import librosa
 
     audio = np.asarray(audio, np.float32)
     frames = audio.shape[0] // HOP
     if frames == 0:
-        return np.zeros((0, len(FEATURES)), np.float32)
+        return np.zeros(0, np.float32)
     # center=True centres librosa's frame j on sample 512 j; shifting by half a hop puts it on
     # the centre of our frame k (sample 512 k + 256).
     shifted = np.pad(audio[:frames * HOP], (0, HOP // 2))[HOP // 2:]
     onset = librosa.onset.onset_strength(y=shifted, sr=sr, hop_length=HOP, n_fft=N_FFT)[:frames]
-    onset = onset / max(float(onset.max()), 1e-6)
+    return onset / max(float(onset.max()), 1e-6)
+
+
+def rhythm_features(audio, sr=SAMPLE_RATE, latency=0.0, bpm=None):
+    """(N,) float32 mono at 16 kHz -> float32 (floor(N / 512), 7) (see the module doc). ``bpm``:
+    the window's tempo, when known (``song_tempi``); by default its onsets' fundamental."""
+    return features_from_onset(onset_envelope(audio, sr), sr, latency, bpm)
+
+
+def features_from_onset(onset, sr=SAMPLE_RATE, latency=0.0, bpm=None):
+    """rhythm_features from the window's onset envelope (``onset_envelope``)."""
+    import warnings
+
+    import librosa
+
+    frames = len(onset)
+    if frames == 0:
+        return np.zeros((0, len(FEATURES)), np.float32)
     if float(onset.max()) <= 0:   # silence: no pulse, no tempo
         out = np.zeros((frames, len(FEATURES)), np.float32)
         out[:, 3] = out[:, 5] = 1.0
@@ -94,7 +143,7 @@ def rhythm_features(audio, sr=SAMPLE_RATE, latency=0.0):
         return out
     # PLP alone often locks onto the 2nd or 3rd harmonic of a slow pulse (an impulse train's
     # Fourier tempogram has all of them); the autocorrelation's fundamental bounds its range.
-    bpm = fundamental_tempo(onset, sr / HOP)
+    bpm = fundamental_tempo(onset, sr / HOP) if bpm is None else float(bpm)
     with warnings.catch_warnings():   # the tempogram window is longer than a 3 s clip: padded
         warnings.simplefilter("ignore", UserWarning)
         pulse = librosa.beat.plp(onset_envelope=onset, sr=sr, hop_length=HOP, win_length=WIN_LENGTH,
@@ -157,10 +206,22 @@ class RhythmEncoder:
         return np.concatenate([own, to_numpy(self.base.encode(audio))[:len(own)]], axis=1).astype(np.float32)
 
     def encode_batch(self, audio):
+        """(B, N) independent clips -> (B, N // 512, dims): each clip's own tempo."""
+        return self._encode(audio, None)
+
+    def encode_song(self, windows):
+        """(W, N) consecutive windows of one song -> (W, N // 512, dims), the windows' tempi chosen
+        together (``song_tempi``): what generation uses."""
+        windows = np.asarray(windows, np.float32)
+        tempi = song_tempi([onset_envelope(w) for w in windows], self.frame_rate) if len(windows) else []
+        return self._encode(windows, tempi)
+
+    def _encode(self, audio, tempi):
         audio = np.asarray(audio, np.float32)
         if not len(audio):
             return np.zeros((0, audio.shape[1] // HOP, self.dims), np.float32)
-        own = np.stack([rhythm_features(a, latency=self.latency) for a in audio])
+        tempi = tempi if tempi is not None else [None] * len(audio)
+        own = np.stack([rhythm_features(a, latency=self.latency, bpm=t) for a, t in zip(audio, tempi)])
         if self.base is None:
             return own
         return np.concatenate([own, to_numpy(self.base.encode_batch(audio))[:, :own.shape[1]]], axis=2)

@@ -77,17 +77,18 @@ class VideoAnalysis:
 
 def encoder_beat_times(audio, plan, latency=0.0):
     """The rhythm encoder's beats (seconds) over a song cut into ``plan``'s windows, as generation
-    cuts it: each window's own beats, each window owning the frames up to the middle of its overlaps."""
+    cuts it and with the tempi it chooses (``RhythmEncoder.encode_song``): each window's own beats,
+    each window owning the frames up to the middle of its overlaps."""
     windows = plan.window_audio(audio)
     if plan.sample_rate != rhythm_encoder.SAMPLE_RATE:
         import librosa
         windows = librosa.resample(windows, orig_sr=plan.sample_rate, target_sr=rhythm_encoder.SAMPLE_RATE)
     beats = []
-    for w, clip in enumerate(windows):
+    for w, features in enumerate(rhythm_encoder.RhythmEncoder(latency=latency).encode_song(windows)):
         start = w * plan.hop / plan.fps
         lo = 0.0 if w == 0 else start + plan.overlap / 2 / plan.fps
         hi = math.inf if w == plan.count - 1 else start + (plan.hop + plan.overlap / 2) / plan.fps
-        t = start + rhythm_encoder.beat_times(rhythm_encoder.rhythm_features(clip, latency=latency))
+        t = start + rhythm_encoder.beat_times(features)
         beats.append(t[(t >= lo) & (t < hi)])
     return np.concatenate(beats) if beats else np.zeros(0)
 

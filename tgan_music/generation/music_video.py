@@ -46,7 +46,9 @@ def embed_windows(model, windows, checkpoint=None, device=None):
     if checkpoint is not None:
         spec["args"]["checkpoint"] = checkpoint
     encoder = build_encoder(spec, device)
-    emb = to_numpy(encoder.encode_batch(windows))
+    # the rhythm encoder chooses the windows' tempi together (one song); others encode each window alone
+    encode = getattr(encoder, "encode_song", encoder.encode_batch)
+    emb = to_numpy(encode(windows))
     return model.normalize(np.asarray(emb, np.float32))
 
 
