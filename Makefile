@@ -23,7 +23,8 @@ demo: venv
 
 # The metronome sets of the music-driven recipe (3 s clips at 12 fps, 24x32): training (seed 100),
 # selection (seed 200: snapshots and settings are chosen on it) and held-out (seed 300: reported),
-# each embedded with the rhythm + librosa features and with librosa alone (the previous recipe).
+# each embedded with the rhythm + librosa features (with and without music_beat.yaml's 40 ms
+# latency) and with librosa alone (the previous recipe).
 MOTION_YAML := experiments/music_motion.yaml
 motion-data: venv
 	@set -e; for set in motion:100:32 motion_select:200:12 motion_heldout:300:16; do \
@@ -31,6 +32,7 @@ motion-data: venv
 		$(PY) -m tgan_music dataset metronome --out data/$$name/videos --videos $$videos --seed $$seed --duration 16 \
 			--size 320x240 --clips data/$$name/clips --config $(MOTION_YAML); \
 		$(PY) -m tgan_music embed data/$$name/clips --encoder rhythm+librosa; \
+		$(PY) -m tgan_music embed data/$$name/clips --encoder rhythm+librosa --latency 0.04; \
 		$(PY) -m tgan_music embed data/$$name/clips --encoder librosa; \
 	done
 
