@@ -178,9 +178,8 @@ def evaluate_songs(model, songs_dir, *, seeds=3, duration=20.0, out=None, rounds
     fps, height, width, rate = data["fps"], data["height"], data["width"], data["sample_rate"]
     settings = RhythmSettings.from_config(config["evaluate"])
     spec = config["embedding"]["encoder"]
-    # the encoder bar uses the model's own rhythm latency (0 for other encoders: the default rhythm encoder)
-    encoder_latency = float(((spec.get("args") or {}) if isinstance(spec, dict) and spec.get("name") == "rhythm"
-                             else {}).get("latency") or 0.0)
+    # the encoder bar uses the model's rhythm latency (other encoders have none: the plain rhythm encoder's)
+    encoder_latency = float(((spec.get("args") or {}) if isinstance(spec, dict) else {}).get("latency") or 0.0)
     out = out or os.path.join(songs_dir, "evaluation", config["name"])
     video_dir = os.path.join(out, "videos")
     os.makedirs(video_dir, exist_ok=True)
