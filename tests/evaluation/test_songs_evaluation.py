@@ -65,3 +65,17 @@ def test_songs_dir_without_manifest(tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "no songs.json" in err[0] and "tgan-music dataset songs" in err[0]
     assert main(["evaluate", "--songs", str(tmp_path), "--clips", str(tmp_path)]) == 2
+
+
+def test_rhythm_songs_check_tool(song_dir):
+    import subprocess
+    import sys
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    out = subprocess.run([sys.executable, os.path.join(root, "tools", "rhythm_songs_check.py"), song_dir,
+                          "--duration", "8"], capture_output=True, text=True, check=True).stdout
+    rows = [line.split(" | ") for line in out.splitlines() if line.startswith("| window") or line.startswith("| song")]
+    assert [(r[0], r[1]) for r in rows] == [("| window", "0 ms"), ("| window", "40 ms"), ("| song", "0 ms"),
+                                            ("| song", "40 ms")]
+    lag = {(r[0], r[1]): float(r[-1].strip(" |")) for r in rows}
+    # the onset envelope lags the notes; the latency takes most of it back
+    assert lag[("| window", "0 ms")] > 15 and abs(lag[("| window", "40 ms")]) < lag[("| window", "0 ms")]
