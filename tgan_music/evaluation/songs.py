@@ -19,7 +19,8 @@ config):
 - upper bound: a bar that swings with its extremes on the beats (data/songs.bar_frames, rendered
   at the model's size and fps), scored the same way, and against other songs' beats;
 - the rhythm encoder's ceiling: the same bar with its extremes on the beats the rhythm encoder
-  finds in each generation window (embedding/rhythm.beat_times). A generator locked to the
+  finds in each generation window (embedding/rhythm.beat_times), shown half a frame early as the
+  per-frame conditioning shows them (model/conditioning.MUSIC_LEAD_FRAMES). A generator locked to the
   encoder's phase (``pose: phase``) can do no better than this row; the gap between it and the
   bar is the encoder's, the gap below it the generator's.
 
@@ -45,6 +46,7 @@ from tgan_music.evaluation.settings import RhythmSettings
 from tgan_music.generation.model import load_generator
 from tgan_music.generation.music_video import generate_music_video
 from tgan_music.generation.windows import WindowPlan
+from tgan_music.model.conditioning import MUSIC_LEAD_FRAMES
 
 JSON_NAME, MARKDOWN_NAME = "songs_evaluation.json", "songs_evaluation.md"
 ROWS = ("generated", "generated_other_song", "bar", "bar_other_song", "encoder_bar")
@@ -198,7 +200,9 @@ def evaluate_songs(model, songs_dir, *, seeds=3, duration=20.0, out=None, rounds
         bar = VideoAnalysis(bar_frames(truth["beat_times"], seconds, fps, width, height), fps, settings)
         audio = load_audio(entry["audio_path"], rate)
         plan = WindowPlan(int(round(seconds * rate)), rate, fps, data["frames"], reports[0]["window_overlap_frames"])
-        encoder_beats = encoder_beat_times(audio[:int(round(seconds * rate))], plan, encoder_latency)
+        # a generator locked to the encoder's phase frame by frame shows its beats this much early
+        encoder_beats = encoder_beat_times(audio[:int(round(seconds * rate))], plan, encoder_latency) \
+            - MUSIC_LEAD_FRAMES / fps
         encoder_bar = VideoAnalysis(bar_frames(encoder_beats, seconds, fps, width, height), fps, settings)
         analysed.append((entry, truth, seconds, audio, videos, bar, encoder_bar, [r["video"] for r in reports]))
 

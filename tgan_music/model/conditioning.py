@@ -12,6 +12,11 @@ import numpy as np
 from chainer.backend import get_array_module
 
 CONDITIONINGS = ("none", "global", "per_frame")
+# Output step j (video frame j, shown at j / fps) averages the music of [j, j + 1) / fps, whose
+# centre is half a frame later: a network that follows the music frame by frame shows it this
+# many frames early (42 ms at 12 fps). On the songs the rhythm encoder's beats lag the notes by
+# about as much (docs/embedding.md), so the two cancel at 12 fps; at other rates they do not.
+MUSIC_LEAD_FRAMES = 0.5
 
 
 def initializer(scale):
