@@ -23,8 +23,7 @@ demo: venv
 
 # The metronome sets of the music-driven recipe (3 s clips at 12 fps, 24x32): training (seed 100),
 # selection (seed 200: snapshots and settings are chosen on it) and held-out (seed 300: reported),
-# each embedded with the rhythm + librosa features (with and without music_beat.yaml's 40 ms
-# latency) and with librosa alone (the previous recipe).
+# each embedded with the rhythm + librosa features and with librosa alone (the previous recipe).
 MOTION_YAML := experiments/music_motion.yaml
 motion-data: venv
 	@set -e; for set in motion:100:32 motion_select:200:12 motion_heldout:300:16; do \
@@ -32,7 +31,6 @@ motion-data: venv
 		$(PY) -m tgan_music dataset metronome --out data/$$name/videos --videos $$videos --seed $$seed --duration 16 \
 			--size 320x240 --clips data/$$name/clips --config $(MOTION_YAML); \
 		$(PY) -m tgan_music embed data/$$name/clips --encoder rhythm+librosa; \
-		$(PY) -m tgan_music embed data/$$name/clips --encoder rhythm+librosa --latency 0.04; \
 		$(PY) -m tgan_music embed data/$$name/clips --encoder librosa; \
 	done
 
@@ -44,12 +42,12 @@ ablation: motion-data
 	tools/ablation_music_motion.sh 1200 0 1 2
 
 # Rebuilds tgan_music/assets/model (about 40 minutes on 2 CPU cores, data included): the
-# music-driven recipe with the layered generator and the phase-locked pose (experiments/music_phase.yaml;
+# music-driven recipe with the layered generator and the beat-locked pose (experiments/music_beat.yaml;
 # docs/training.md). One sync expert is trained first and shared; then three seeds run side by side at
 # 700 CPU seconds each (one BLAS thread per run), the best snapshot of the three is chosen on the
 # selection set, exported, and evaluated on the held-out set's music and on a rendered songs
 # benchmark that no choice looked at. See tgan_music/assets/model/README.md.
-SHIPPED_YAML := experiments/music_phase.yaml
+SHIPPED_YAML := experiments/music_beat.yaml
 SHIPPED_CPU_SECONDS ?= 700
 shipped-model: motion-data
 	@set -e; mkdir -p results; export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1; \
@@ -62,7 +60,7 @@ shipped-model: motion-data
 		pids="$$pids $$!"; \
 	done; for p in $$pids; do wait $$p || { echo "shipped-model: a training run failed (results/shipped_s*.log)"; exit 1; }; done
 	$(PY) tools/select_snapshot.py results/shipped_s0 results/shipped_s1 results/shipped_s2 \
-		--clips data/motion_select/clips --export tgan_music/assets/model
+		--clips data/motion_select/clips --samples 96 --export tgan_music/assets/model
 	$(PY) -m tgan_music evaluate tgan_music/assets/model --no-classifier --clips data/motion_heldout/clips \
 		--split all --samples 224 --out results/shipped/heldout
 	$(PY) -m tgan_music dataset songs --out data/songs_heldout --songs 10 --seed 7

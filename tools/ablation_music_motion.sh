@@ -29,10 +29,10 @@ declare -A ARM=(
   [layered_2]="experiments/music_layered.yaml --set model.generator.args.image_args.layers=2"
   [phase]="experiments/music_phase.yaml"
   # the swing's extremes fixed on the beats (cos only): G learns amplitude and rest pose, not the offset
-  [phase_beat]="experiments/music_phase.yaml --set model.generator.args.image_args.phase_features=[swing_cos]"
-  # the same with the rhythm encoder's 40 ms latency (needs its own sync expert and embeddings:
-  # `tgan-music embed DIR --encoder rhythm+librosa --latency 0.04` for the three sets)
-  [beat]="experiments/music_beat.yaml"
+  [phase_beat]="experiments/music_beat.yaml"
+  # the same with the rhythm encoder's phase advanced by 40 ms (needs its own sync expert and
+  # embeddings: `tgan-music embed DIR --encoder rhythm+librosa --latency 0.04` for the three sets)
+  [latency]="experiments/music_beat.yaml --set embedding.encoder.args.latency=0.04"
   [sync_frozen]="experiments/music_sync.yaml --set train.sync_start=0"
   [sync_train]="experiments/music_sync.yaml --set train.sync_start=0 --set train.sync_train=true"
   [sync_w03]="experiments/music_sync.yaml --set train.sync_start=0 --set train.sync_train=true --set train.sync_weight=0.3"
