@@ -14,7 +14,8 @@ the frame stands between the last beat and the next. These features say it direc
 
 ``latency`` (seconds) advances the beat and swing phases by that much: the onset envelope peaks
 after a note starts (21 ms on clicks, 40 ms on the selection songs' piano, organ, winds and
-strings: docs/training.md), so without it a phase-locked arm turns that late.
+strings: docs/embedding.md). No recipe sets it: the per-frame conditioning shows the music half a
+frame early (model/conditioning.MUSIC_LEAD_FRAMES, 42 ms at 12 fps), which cancels that lag.
 
 With ``base`` the features follow another encoder's (``librosa`` or ``nsynth``), frame by frame.
 Frame k describes samples 512k .. 512k + 512, as NSynth's frame k does.
@@ -207,21 +208,20 @@ class RhythmEncoder:
 
     def encode_batch(self, audio):
         """(B, N) independent clips -> (B, N // 512, dims): each clip's own tempo."""
-        return self._encode(audio, None)
+        audio = np.asarray(audio, np.float32)
+        return self._encode(audio, [onset_envelope(a) for a in audio], [None] * len(audio))
 
     def encode_song(self, windows):
         """(W, N) consecutive windows of one song -> (W, N // 512, dims), the windows' tempi chosen
         together (``song_tempi``): what generation uses."""
         windows = np.asarray(windows, np.float32)
-        tempi = song_tempi([onset_envelope(w) for w in windows], self.frame_rate) if len(windows) else []
-        return self._encode(windows, tempi)
+        onsets = [onset_envelope(w) for w in windows]
+        return self._encode(windows, onsets, song_tempi(onsets, self.frame_rate))
 
-    def _encode(self, audio, tempi):
-        audio = np.asarray(audio, np.float32)
+    def _encode(self, audio, onsets, tempi):
         if not len(audio):
             return np.zeros((0, audio.shape[1] // HOP, self.dims), np.float32)
-        tempi = tempi if tempi is not None else [None] * len(audio)
-        own = np.stack([rhythm_features(a, latency=self.latency, bpm=t) for a, t in zip(audio, tempi)])
+        own = np.stack([features_from_onset(o, latency=self.latency, bpm=t) for o, t in zip(onsets, tempi)])
         if self.base is None:
             return own
         return np.concatenate([own, to_numpy(self.base.encode_batch(audio))[:, :own.shape[1]]], axis=2)
