@@ -7,7 +7,7 @@ For every song of each songs directory (``tgan-music dataset songs``), cut into 
 windows' tempi (``window``: each alone, ``encode_batch``; ``song``: together, ``encode_song``) and
 each ``--latency``:
 - the windows' tempo against the score's: within 8 %, twice, half, a third;
-- the encoder's beats (``embedding/rhythm.beat_times``, each window owning its frames up to the
+- the encoder's beats (``evaluation/songs.window_beats``: each window owning its frames up to the
   middle of its overlaps) against the score's, as BAS with sigma ``--sigma``: FACT (mean over the
   encoder's beats) and Bailando (mean over the score's);
 - the median lag of the encoder's beats behind the score's (within a quarter beat).
@@ -19,29 +19,12 @@ import numpy as np
 
 from tgan_music.audio import load_audio
 from tgan_music.data.songs import read_song_set
-from tgan_music.embedding.rhythm import FEATURES, SAMPLE_RATE, RhythmEncoder, beat_times
+from tgan_music.embedding.rhythm import FEATURES, SAMPLE_RATE, RhythmEncoder
+from tgan_music.evaluation.rhythm import bas_bailando, bas_fact
+from tgan_music.evaluation.songs import window_beats
 from tgan_music.generation.windows import WindowPlan
 
 RELATIONS = {"8 %": (1.0, 0.08), "double": (2.0, 0.08), "half": (0.5, 0.08), "third": (1 / 3, 0.08)}
-
-
-def window_beats(features, plan):
-    out = []
-    for w, f in enumerate(features):
-        start = w * plan.hop / plan.fps
-        lo = 0.0 if w == 0 else start + plan.overlap / 2 / plan.fps
-        hi = np.inf if w == plan.count - 1 else start + (plan.hop + plan.overlap / 2) / plan.fps
-        t = start + beat_times(f)
-        out.append(t[(t >= lo) & (t < hi)])
-    return np.concatenate(out) if out else np.zeros(0)
-
-
-def bas(a, b, sigma):
-    """mean over a of exp(-d^2 / 2 sigma^2), d = distance to the nearest of b."""
-    if not len(a) or not len(b):
-        return 0.0
-    d = np.min(np.abs(a[:, None] - b[None, :]), axis=1)
-    return float(np.mean(np.exp(-d ** 2 / (2 * sigma ** 2))))
 
 
 def main(argv=None):
@@ -74,8 +57,8 @@ def main(argv=None):
                     lags = [b - score_beats[np.argmin(np.abs(score_beats - b))] for b in beats]
                     row = rows.setdefault((mode, latency), {"ratio": [], "fact": [], "bailando": [], "lag": []})
                     row["ratio"] += list(ratio[np.isfinite(ratio)])
-                    row["fact"].append(bas(beats, score_beats, args.sigma))
-                    row["bailando"].append(bas(score_beats, beats, args.sigma))
+                    row["fact"].append(bas_fact(beats, score_beats, args.sigma))
+                    row["bailando"].append(bas_bailando(beats, score_beats, args.sigma))
                     row["lag"] += [x for x in lags if abs(x) < 0.25 * period]
         print(f"{directory}: {len(songs)} songs, first {args.duration:g} s, BAS sigma {args.sigma:g} s")
         print("| tempi | latency | windows | tempo ±8 % | double | half | third | BAS (FACT) | BAS (Bailando) | lag (ms) |")

@@ -77,22 +77,27 @@ class VideoAnalysis:
         self.seconds = len(self.grey) / fps
 
 
+def window_beats(features, plan):
+    """Seconds of the beats in consecutive windows' rhythm features (``plan``'s windows), each
+    window owning the frames up to the middle of its overlaps with its neighbours."""
+    beats = []
+    for w, f in enumerate(features):
+        start = w * plan.hop / plan.fps
+        lo = 0.0 if w == 0 else start + plan.overlap / 2 / plan.fps
+        hi = math.inf if w == plan.count - 1 else start + (plan.hop + plan.overlap / 2) / plan.fps
+        t = start + rhythm_encoder.beat_times(f)
+        beats.append(t[(t >= lo) & (t < hi)])
+    return np.concatenate(beats) if beats else np.zeros(0)
+
+
 def encoder_beat_times(audio, plan, latency=0.0):
     """The rhythm encoder's beats (seconds) over a song cut into ``plan``'s windows, as generation
-    cuts it and with the tempi it chooses (``RhythmEncoder.encode_song``): each window's own beats,
-    each window owning the frames up to the middle of its overlaps."""
+    cuts it and with the tempi it chooses (``RhythmEncoder.encode_song``)."""
     windows = plan.window_audio(audio)
     if plan.sample_rate != rhythm_encoder.SAMPLE_RATE:
         import librosa
         windows = librosa.resample(windows, orig_sr=plan.sample_rate, target_sr=rhythm_encoder.SAMPLE_RATE)
-    beats = []
-    for w, features in enumerate(rhythm_encoder.RhythmEncoder(latency=latency).encode_song(windows)):
-        start = w * plan.hop / plan.fps
-        lo = 0.0 if w == 0 else start + plan.overlap / 2 / plan.fps
-        hi = math.inf if w == plan.count - 1 else start + (plan.hop + plan.overlap / 2) / plan.fps
-        t = start + rhythm_encoder.beat_times(features)
-        beats.append(t[(t >= lo) & (t < hi)])
-    return np.concatenate(beats) if beats else np.zeros(0)
+    return window_beats(rhythm_encoder.RhythmEncoder(latency=latency).encode_song(windows), plan)
 
 
 def song_reference(truth, audio, sample_rate, seconds, settings):
