@@ -93,3 +93,15 @@ def test_embed_without_checkpoint_explains(clip_set, capsys):
     assert main(["embed", clip_set]) == 2
     err = capsys.readouterr().err
     assert "wavenet-ckpt.tar" in err and "--checkpoint" in err and len(err.strip().splitlines()) == 1
+
+
+def test_rhythm_latency_cache_and_message(clip_set, capsys):
+    spec = {"name": "rhythm", "args": {"latency": 0.04}}
+    with pytest.raises(UserError) as err:   # not embedded yet: the message gives the exact command
+        open_cache(clip_set, spec)
+    assert f"tgan-music embed {clip_set} --encoder rhythm --latency 0.04" in str(err.value)
+    assert main(["embed", clip_set, "--encoder", "rhythm", "--latency", "0.04"]) == 0
+    cache = open_cache(clip_set, spec)
+    assert cache.directory == cache_directory(clip_set, "rhythm-v1-latency40ms") and cache.dims == 7
+    assert main(["embed", clip_set, "--encoder", "librosa", "--latency", "0.04"]) == 0
+    assert "--latency is ignored by --encoder librosa" in capsys.readouterr().out
