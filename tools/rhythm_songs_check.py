@@ -1,9 +1,11 @@
 """The rhythm encoder against the exact beats of rendered songs, window by window as generation cuts them.
 
     .venv/bin/python tools/rhythm_songs_check.py data/songs_select [DIR ...] [--latency 0 0.04] [--duration 20]
+        [--config experiments/music_beat.yaml]
 
 For every song of each songs directory (``tgan-music dataset songs``), cut into the windows that
-``generate`` uses (3 s at 12 fps, 4 frames of overlap), prints for each way of choosing the
+``generate`` uses for ``--config``'s clips (its data.fps and data.frames; generate's default
+overlap), prints for each way of choosing the
 windows' tempi (``window``: each alone, ``encode_batch``; ``song``: together, ``encode_song``) and
 each ``--latency``:
 - the windows' tempo against the score's: within 8 %, twice, half, a third;
@@ -22,7 +24,8 @@ from tgan_music.data.songs import read_song_set
 from tgan_music.embedding.rhythm import FEATURES, SAMPLE_RATE, RhythmEncoder
 from tgan_music.evaluation.rhythm import bas_bailando, bas_fact
 from tgan_music.evaluation.songs import window_beats
-from tgan_music.generation.windows import WindowPlan
+from tgan_music.config.loader import load_config
+from tgan_music.generation.windows import OVERLAP_FRAMES, WindowPlan
 
 RELATIONS = {"8 %": (1.0, 0.08), "double": (2.0, 0.08), "half": (0.5, 0.08), "third": (1 / 3, 0.08)}
 
@@ -33,19 +36,22 @@ def main(argv=None):
     parser.add_argument("--latency", type=float, nargs="+", default=[0.0, 0.04])
     parser.add_argument("--duration", type=float, default=20.0, help="seconds of each song (default 20)")
     parser.add_argument("--sigma", type=float, default=0.05, help="BAS sigma in seconds (default 0.05)")
+    parser.add_argument("--config", default="experiments/music_beat.yaml",
+                        help="the clips' geometry (data.fps, data.frames) (default: %(default)s)")
     args = parser.parse_args(argv)
+    data = load_config(args.config)["data"]
     tempo_index = FEATURES.index("log2_tempo")
     for directory in args.songs:
         songs = read_song_set(directory)
         rows = {}
         for entry, truth in songs:
             audio = load_audio(entry["audio_path"], SAMPLE_RATE)[:int(args.duration * SAMPLE_RATE)]
-            plan = WindowPlan(len(audio), SAMPLE_RATE, 12, 36, 4)
+            plan = WindowPlan(len(audio), SAMPLE_RATE, data["fps"], data["frames"], OVERLAP_FRAMES)
             windows = plan.window_audio(audio)
             score_beats = np.asarray(truth["beat_times"], np.float64)
             score_beats = score_beats[score_beats < len(audio) / SAMPLE_RATE]
             period = float(np.median(np.diff(score_beats)))
-            middles = [plan.sample_start(w) / SAMPLE_RATE + 1.5 for w in range(plan.count)]
+            middles = [(plan.sample_start(w) + plan.clip_samples / 2) / SAMPLE_RATE for w in range(plan.count)]
             true = np.array([next((s["bpm"] for s in truth["tempo_segments"] if s["start"] <= t < s["end"]), np.nan)
                              for t in middles])
             for mode in ("window", "song"):

@@ -51,7 +51,7 @@ def run(args):
         print(f"note: --checkpoint is ignored by --encoder {args.encoder}")
     if args.latency and not args.encoder.startswith("rhythm"):
         print(f"note: --latency is ignored by --encoder {args.encoder}")
-    spec = encoder_spec(args.encoder, args.checkpoint, args.latency if args.encoder.startswith("rhythm") else 0.0)
+    spec = encoder_spec(args.encoder, args.checkpoint, args.latency)   # only rhythm encoders take it
     dist = start_distributed(args)
 
     def work():

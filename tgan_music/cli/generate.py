@@ -2,6 +2,7 @@
 from tgan_music.arguments import add_device_argument
 from tgan_music.device import select_device
 from tgan_music.errors import UserError
+from tgan_music.generation.windows import OVERLAP_FRAMES
 
 HELP = "Make a music video from an audio file"
 DESCRIPTION = ("Make a music video from any song (wav, mp3, flac, ogg, m4a; mono or stereo; any rate): "
@@ -24,7 +25,7 @@ def add_arguments(parser):
                         help="how frames are added above the model's rate: blend (linear frame "
                              "interpolation) or repeat (default: %(default)s)")
     parser.add_argument("--scale", type=int, default=1, choices=(1, 2, 4), help="upscaling factor (Lanczos)")
-    parser.add_argument("--overlap", type=int, default=4,
+    parser.add_argument("--overlap", type=int, default=OVERLAP_FRAMES,
                         help="frames by which consecutive windows overlap and cross-fade (default: %(default)s)")
     parser.add_argument("--checkpoint", default=None,
                         help="NSynth checkpoint for models trained on NSynth embeddings")

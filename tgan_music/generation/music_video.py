@@ -18,7 +18,7 @@ from tgan_music.evaluation.settings import RhythmSettings
 from tgan_music.evaluation.tempo import relative_error, tempo_relation
 from tgan_music.generation.frames import change_fps, contact_sheet, seam_report
 from tgan_music.generation.model import generate_videos, load_generator
-from tgan_music.generation.windows import WindowPlan
+from tgan_music.generation.windows import OVERLAP_FRAMES, WindowPlan
 from tgan_music.video import to_uint8_frames, write_mp4
 
 MAX_SECONDS = 600.0  # 10 minutes: the longest song the command promises to handle
@@ -113,7 +113,7 @@ def rhythm_line(report):
 
 
 def generate_music_video(audio_path, out, *, model=None, start=0.0, duration=None, seed=0, variations=1,
-                         fps=None, fps_method="blend", scale=1, overlap=4, checkpoint=None, device=None,
+                         fps=None, fps_method="blend", scale=1, overlap=OVERLAP_FRAMES, checkpoint=None, device=None,
                          show_progress=True, log=print, return_frames=False):
     """Writes ``out`` (mp4) — and ``out`` with ``_v1``, ``_v2``... for variations — plus a contact
     sheet PNG and a JSON report beside each. Returns the list of reports (with the frames at

@@ -11,6 +11,9 @@ import math
 
 import numpy as np
 
+# Frames by which consecutive windows overlap and cross-fade, unless told otherwise (`generate --overlap`).
+OVERLAP_FRAMES = 4
+
 
 class WindowPlan:
     """Where each window starts (in frames and samples) for a song of ``n_samples``."""
