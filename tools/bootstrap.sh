@@ -41,6 +41,15 @@ if [ "$have_hash" != "$hash" ] || [ $missing = 1 ]; then
   echo "bootstrap: installing tgan-music[$EXTRAS] into $VENV" >&2
   "$VENV/bin/pip" install -q --disable-pip-version-check "setuptools<74" wheel "numpy>=1.26,<1.27"
   # chainer's sdist does not build in pip's isolated build environment.
-  "$VENV/bin/pip" install -q --disable-pip-version-check --no-build-isolation -e ".[$EXTRAS]"
+  pip_extras=$(echo ",$EXTRAS," | sed 's/,bench,/,/g; s/^,//; s/,$//')
+  "$VENV/bin/pip" install -q --disable-pip-version-check --no-build-isolation -e ".[$pip_extras]"
+  # The bench extra (`bench train --vs-torch`): torch 2.13.0's CPU build, the one on this project's
+  # machines (an unpinned torch is a CUDA build of several GB). Its wheel declares setuptools>=77,
+  # which chainer (pkg_resources) cannot have, so it is installed apart and setuptools<74 put back;
+  # torch needs setuptools only to compile extensions, which the mirror never does.
+  case ",$EXTRAS," in *,bench,*)
+    "$VENV/bin/pip" install -q --disable-pip-version-check torch==2.13.0 2>/dev/null
+    "$VENV/bin/pip" install -q --disable-pip-version-check "setuptools<74" 2>/dev/null
+    "$VENV/bin/python" -c "import torch, chainer" ;; esac
   echo "$hash $EXTRAS" > "$stamp"
 fi

@@ -63,4 +63,4 @@ def test_vs_torch_without_torch_says_how_to_install(monkeypatch, capsys):
     monkeypatch.setitem(sys.modules, "torch", None)   # import torch -> ImportError
     assert main(["bench", "train", os.path.join(EXPERIMENTS, "small", "base.yaml"), "--vs-torch"]) != 0
     err = capsys.readouterr().err
-    assert "pip install -e '.[bench]'" in err and "Traceback" not in err
+    assert "EXTRAS=test,bench tools/bootstrap.sh" in err and "Traceback" not in err

@@ -275,3 +275,26 @@ def test_phase_pose_skips_the_temporal_generator():
     g.cleargrads()
     F.sum(x * x).backward()
     assert g.temporal.c_out.W.grad is None and np.abs(g.image.pose_coef.W.grad).sum() > 0
+
+
+def test_layout_gives_the_mean_picture_a_layout_from_the_first_step():
+    """Without it every cell of the first map has BN0's mean over z (one tile, repeated); with
+    it the cells differ, the map is a parameter that learns, and it is off by default (the shipped
+    weights have none)."""
+    z = layered().sample_z(64, np.random.RandomState(0))
+
+    def first_map(g):
+        h = g.image.bn0(g.image.l0(z)).reshape(64, 16, *g.image.base)
+        if g.image.layout is not None:
+            h = h + F.broadcast_to(g.image.layout, h.shape)
+        return F.relu(h).array.mean(axis=0)                          # (C, h, w): the mean over z
+
+    plain, laid = layered(), layered(layout=True)
+    assert plain.image.layout is None and "/image/layout" not in dict(plain.namedparams())
+    cells = lambda m: m.reshape(m.shape[0], -1)                       # noqa: E731
+    spread = lambda m: np.abs(cells(m) - cells(m).mean(axis=1, keepdims=True)).mean()   # noqa: E731
+    assert spread(first_map(plain)) < 0.05 < spread(first_map(laid))
+    x = laid(z[:2], music(2))
+    laid.cleargrads()
+    F.sum(x * x).backward()
+    assert np.abs(laid.image.layout.grad).sum() > 0

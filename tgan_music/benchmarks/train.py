@@ -163,7 +163,7 @@ def run_vs_torch(args):
     try:
         import torch
     except ImportError:
-        raise UserError("bench train --vs-torch needs PyTorch: pip install -e '.[bench]'") from None
+        raise UserError("bench train --vs-torch needs PyTorch 2.13.0 (CPU): EXTRAS=test,bench tools/bootstrap.sh") from None
     from threadpoolctl import threadpool_limits
     from tgan_music.benchmarks.torch_mirror import Recording, TorchIteration
     from tgan_music.model.links import set_cpu_kernels

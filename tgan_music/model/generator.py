@@ -235,7 +235,8 @@ class LayeredImageGenerator(Decoder):
 
     def __init__(self, z0_in, z1_in, height, width, channels, widths, init_scale, upsample="deconv",
                  music_features=(), *, layers: int = 1, max_angle: float = 60.0, max_shift: float = 0.25,
-                 pose_width: int = 64, pose: str = "free", phase_features: list = ("swing_sin", "swing_cos")):
+                 pose_width: int = 64, pose: str = "free", phase_features: list = ("swing_sin", "swing_cos"),
+                 layout: bool = False):
         if layers < 1:
             raise ConfigError(f"model.generator.args.image_args.layers {layers}: use 1 or more")
         if pose not in POSES:
@@ -273,6 +274,14 @@ class LayeredImageGenerator(Decoder):
                 self.pose_coef = L.Linear(z0_in, 3 * layers * (len(self.phase_index) + 1),
                                           initialW=chainer.initializers.Normal(0.01))
         self.build_decoder(channels + layers * (channels + 1), widths, init_scale)
+        # BN0 gives every cell of the first map the same mean over z, so the mean picture is one tile
+        # repeated (the blotch grid) until BN0's beta learns a layout, at Adam's lr per step. A
+        # learned map added before the ReLU (StyleGAN's constant input) gives the cells their own
+        # content from the first step: where the floor, the body and the arm are.
+        self.layout = None
+        if layout:
+            with self.init_scope():
+                self.layout = chainer.Parameter(chainer.initializers.Normal(1.0), (widths[0], *self.base))
 
     def poses(self, z0, z1, music=None):
         """Per frame and sprite: (angle in radians, shift x, shift y) (N, T, L, 3), and the
@@ -315,8 +324,10 @@ class LayeredImageGenerator(Decoder):
     def forward(self, z0, z1, music=None):
         n, t = z0.shape[0], (music if z1 is None else z1).shape[1]
         k, ch = self.layers, self.channels
-        h = F.relu(self.bn0(self.l0(z0))).reshape(n, self.feature_channels, *self.base)
-        out = self.decode(h)                                        # (N, C + L (C + 1), H, W)
+        h = self.bn0(self.l0(z0)).reshape(n, self.feature_channels, *self.base)
+        if self.layout is not None:
+            h = h + F.broadcast_to(self.layout, h.shape)
+        out = self.decode(F.relu(h))                                        # (N, C + L (C + 1), H, W)
         background = F.tanh(out[:, :ch])
         sprites = F.reshape(out[:, ch:], (n, k, ch + 1, self.height, self.width))
         sprites = F.concat((F.tanh(sprites[:, :, :ch]), F.sigmoid(sprites[:, :, ch:])), axis=2)
