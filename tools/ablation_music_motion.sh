@@ -30,6 +30,9 @@ declare -A ARM=(
   [phase]="experiments/music_phase.yaml"
   # the swing's extremes fixed on the beats (cos only): G learns amplitude and rest pose, not the offset
   [phase_beat]="experiments/music_beat.yaml"
+  # the same with a learned first map in the image generator (image_args.layout): the mean picture
+  # gets a layout of its own from the first step instead of one tile repeated
+  [beat_layout]="experiments/music_beat.yaml --set model.generator.args.image_args.layout=true"
   # the same with the rhythm encoder's phase advanced by 40 ms (needs its own sync expert and
   # embeddings: `tgan-music embed DIR --encoder rhythm+librosa --latency 0.04` for the three sets)
   [latency]="experiments/music_beat.yaml --set embedding.encoder.args.latency=0.04"

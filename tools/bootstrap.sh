@@ -51,5 +51,8 @@ if [ "$have_hash" != "$hash" ] || [ $missing = 1 ]; then
     "$VENV/bin/pip" install -q --disable-pip-version-check torch==2.13.0 2>/dev/null
     "$VENV/bin/pip" install -q --disable-pip-version-check "setuptools<74" 2>/dev/null
     "$VENV/bin/python" -c "import torch, chainer" ;; esac
+  # librosa's numba cache, compiled once here: runs started side by side that compile it at the same
+  # moment can corrupt it (tgan_music/compat/numba_cache.py).
+  "$VENV/bin/python" -m tgan_music.compat.numba_cache
   echo "$hash $EXTRAS" > "$stamp"
 fi
