@@ -43,3 +43,19 @@ def test_off_and_unknown_policy():
     assert augment(x, [], np.random.RandomState(0)) is x
     with pytest.raises(ConfigError, match="allowed: color, translation, cutout"):
         check_policies(["color", "flip"])
+
+
+def test_translation_moves_each_clip_with_zero_fill_and_its_gradient_is_the_opposite_move():
+    from chainer import gradient_check
+
+    from tgan_music.training.augment import Translate
+
+    x = clips(n=3, t=2, h=6, w=7).astype(np.float64)
+    sy, sx = np.array([1, -2, 0]), np.array([-3, 0, 7])
+    y = Translate(sy, sx).apply((x,))[0].array
+    pad = np.pad(x, ((0, 0), (0, 0), (0, 0), (6, 6), (7, 7)))
+    for i in range(3):   # y[i, ..., r, q] = x[i, ..., r + sy, q + sx], zero outside
+        np.testing.assert_array_equal(y[i], pad[i, :, :, 6 + sy[i]:12 + sy[i], 7 + sx[i]:14 + sx[i]])
+    assert not y[2].any()                                   # moved by a whole width: nothing left
+    gy = np.random.RandomState(1).randn(*x.shape)
+    gradient_check.check_backward(lambda a: Translate(sy, sx).apply((a,))[0], x, gy, dtype=np.float64)

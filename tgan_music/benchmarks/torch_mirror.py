@@ -335,6 +335,13 @@ def _translate(torch, f, a, mirror):
     if kind == "SampleSources":      # tgan_music.model.warp: sources at grids, one source per output
         return (nn.grid_sample(x[torch.as_tensor(f.index)], a[1].permute(0, 2, 3, 1), mode="bilinear",
                                padding_mode="zeros", align_corners=True),)
+    if kind == "Translate":          # tgan_music.training.augment: DiffAugment's per-clip move, zero filled
+        h, w = x.shape[-2:]
+        dh, dw = min(h, int(np.abs(f.sy).max())), min(w, int(np.abs(f.sx).max()))
+        padded = nn.pad(x, (dw, dw, dh, dh))
+        sy, sx = np.clip(f.sy, -dh, dh).tolist(), np.clip(f.sx, -dw, dw).tolist()
+        return (torch.cat([padded[i:i + 1, ..., dh + y:dh + y + h, dw + q:dw + q + w]
+                           for i, (y, q) in enumerate(zip(sy, sx))]),)
     if kind == "SpatialTransformerGrid":
         h, w = f._function.output_shape
         grid = nn.affine_grid(x, (x.shape[0], 1, h, w), align_corners=True)
@@ -386,6 +393,8 @@ def _translate(torch, f, a, mirror):
         sizes = np.diff([0] + list(f.indices_or_sections) + [x.shape[f.axis]]).tolist() \
             if not isinstance(f.indices_or_sections, int) else x.shape[f.axis] // f.indices_or_sections
         return tuple(torch.split(x, sizes, dim=f.axis))
+    if kind == "Separate":
+        return tuple(torch.unbind(x, dim=f.axis))
     if kind == "GetItem":
         return (x[_index(torch, f.slices)],)
     if kind == "Pad":

@@ -327,19 +327,22 @@ class LayeredImageGenerator(Decoder):
         h = self.bn0(self.l0(z0)).reshape(n, self.feature_channels, *self.base)
         if self.layout is not None:
             h = h + F.broadcast_to(self.layout, h.shape)
-        out = self.decode(F.relu(h))                                        # (N, C + L (C + 1), H, W)
-        background = F.tanh(out[:, :ch])
-        sprites = F.reshape(out[:, ch:], (n, k, ch + 1, self.height, self.width))
-        sprites = F.concat((F.tanh(sprites[:, :, :ch]), F.sigmoid(sprites[:, :, ch:])), axis=2)
+        out = self.decode(F.relu(h))                                # (N, C + L (C + 1), H, W)
+        # split_axis, not slices: Chainer's slice backward zero-fills and scatter-adds the whole array
+        background, sprites = F.split_axis(out, [ch], axis=1)
+        background = F.tanh(background)
+        rgb, alpha = F.split_axis(F.reshape(sprites, (n, k, ch + 1, self.height, self.width)), [ch], axis=2)
+        sprites = F.concat((F.tanh(rgb), F.sigmoid(alpha)), axis=2)
         pose, pivot = self.poses(z0, z1, music)
         grid = F.spatial_transformer_grid(self.transforms(pose, pivot), (self.height, self.width))
         # output (clip, frame, sprite) reads sprite (clip, sprite): no copy per frame
         source = (self.xp.arange(n)[:, None, None] * k + self.xp.arange(k)[None, None, :]).repeat(t, axis=1)
         moved = sample_sources(F.reshape(sprites, (n * k, ch + 1, self.height, self.width)), grid, source.ravel())
-        moved = F.reshape(moved, (n, t, k, ch + 1, self.height, self.width))
+        moved = F.separate(F.reshape(moved, (n, t, k, ch + 1, self.height, self.width)), axis=2)
         x = F.broadcast_to(F.expand_dims(background, 1), (n, t, ch, self.height, self.width))
-        for i in range(k):
-            rgb, alpha = moved[:, :, i, :ch], F.broadcast_to(moved[:, :, i, ch:], (n, t, ch, self.height, self.width))
+        for layer in moved:
+            rgb, alpha = F.split_axis(layer, [ch], axis=2)
+            alpha = F.broadcast_to(alpha, (n, t, ch, self.height, self.width))
             x = alpha * rgb + (1 - alpha) * x
         return F.reshape(x, (n * t, ch, self.height, self.width))
 

@@ -414,7 +414,9 @@ class DeconvolutionND(function_node.FunctionNode):
 # Chainer-compatible entry points
 
 
-def _covered_conv(x, W, b, stride, pad, cover_all, dilate, groups):
+def _covered_conv(x, W, b, stride, pad, cover_all, dilate, groups, dilation_ok=False):
+    """(stride, pad) when a kernel here covers the call (``dilation_ok``: (stride, pad, dilate)),
+    else None. The oneDNN kernels (tgan_music.model.onednn) share it."""
     arrays = (x, W, b)
     if not _is_numpy(*arrays) or not _same_float_dtype(*arrays):
         return None
@@ -422,16 +424,18 @@ def _covered_conv(x, W, b, stride, pad, cover_all, dilate, groups):
     nd = xa.ndim - 2
     if nd < 1 or wa.ndim != nd + 2 or xa.shape[1] != wa.shape[1] or cover_all or groups != 1:
         return None
-    if any(d != 1 for d in _tuple(dilate, nd)):
+    dilate = _tuple(dilate, nd)
+    if any(d < 1 for d in dilate) or (not dilation_ok and any(d != 1 for d in dilate)):
         return None
     stride, pad = _tuple(stride, nd), _tuple(pad, nd)
     if any(s < 1 or p < 0 for s, p in zip(stride, pad)):
         return None
-    if any(_conv_out(n, k, s, p) < 1 for n, k, s, p in zip(xa.shape[2:], wa.shape[2:], stride, pad)):
+    span = tuple(d * (k - 1) + 1 for k, d in zip(wa.shape[2:], dilate))
+    if any(_conv_out(n, k, s, p) < 1 for n, k, s, p in zip(xa.shape[2:], span, stride, pad)):
         return None
     if b is not None and chainer.as_array(b).shape != (wa.shape[0],):
         return None
-    return stride, pad
+    return (stride, pad, dilate) if dilation_ok else (stride, pad)
 
 
 def convolution_nd(x, W, b=None, stride=1, pad=0, cover_all=False, dilate=1, groups=1):
@@ -443,7 +447,9 @@ def convolution_nd(x, W, b=None, stride=1, pad=0, cover_all=False, dilate=1, gro
     return ConvolutionND(*covered).apply(args)[0]
 
 
-def _covered_deconv(x, W, b, stride, pad, outsize, dilate, groups):
+def _covered_deconv(x, W, b, stride, pad, outsize, dilate, groups, dilation_ok=False):
+    """(stride, pad, outsize) when a kernel here covers the call (``dilation_ok``: (stride, pad,
+    dilate, outsize)), else None."""
     arrays = (x, W, b)
     if not _is_numpy(*arrays) or not _same_float_dtype(*arrays):
         return None
@@ -451,12 +457,14 @@ def _covered_deconv(x, W, b, stride, pad, outsize, dilate, groups):
     nd = xa.ndim - 2
     if nd < 1 or wa.ndim != nd + 2 or xa.shape[1] != wa.shape[0] or groups != 1:
         return None
-    if any(d != 1 for d in _tuple(dilate, nd)):
+    dilate = _tuple(dilate, nd)
+    if any(d < 1 for d in dilate) or (not dilation_ok and any(d != 1 for d in dilate)):
         return None
     stride, pad = _tuple(stride, nd), _tuple(pad, nd)
     if any(s < 1 or p < 0 for s, p in zip(stride, pad)):
         return None
-    natural = tuple(s * (n - 1) + k - 2 * p for n, k, s, p in zip(xa.shape[2:], wa.shape[2:], stride, pad))
+    natural = tuple(s * (n - 1) + d * (k - 1) + 1 - 2 * p
+                    for n, k, s, p, d in zip(xa.shape[2:], wa.shape[2:], stride, pad, dilate))
     if outsize is None:
         outsize = natural
     else:
@@ -471,7 +479,7 @@ def _covered_deconv(x, W, b, stride, pad, outsize, dilate, groups):
         return None
     if b is not None and chainer.as_array(b).shape != (wa.shape[1],):
         return None
-    return stride, pad, outsize
+    return (stride, pad, dilate, outsize) if dilation_ok else (stride, pad, outsize)
 
 
 def deconvolution_nd(x, W, b=None, stride=1, pad=0, outsize=None, dilate=1, groups=1):

@@ -11,16 +11,23 @@ import contextlib
 import chainer
 import chainer.links as L
 
+from tgan_music.errors import ConfigError
 from tgan_music.model import kernels
 
-CPU_KERNELS = ("native", "chainer")
+CPU_KERNELS = ("native", "chainer", "onednn")
 _state = {"kernels": "native"}
 
 
 def set_cpu_kernels(name):
-    """Selects the CPU convolution kernels: ``native`` (tgan_music.model.kernels) or ``chainer``."""
+    """Selects the CPU convolution kernels: ``native`` (tgan_music.model.kernels), ``chainer``, or
+    ``onednn`` (tgan_music.model.onednn; needs PyTorch's CPU build)."""
     if name not in CPU_KERNELS:
         raise ValueError(f"cpu kernels {name!r}; allowed: {', '.join(CPU_KERNELS)}")
+    if name == "onednn":
+        from tgan_music.model import onednn
+        if not onednn.available():
+            raise ConfigError("cpu kernels 'onednn' (train.cpu_kernels) need PyTorch 2.13.0 (CPU): "
+                              "EXTRAS=test,bench tools/bootstrap.sh, or use native")
     _state["kernels"] = name
 
 
@@ -40,7 +47,15 @@ def cpu_kernels(name):
 
 
 def _native():
-    return _state["kernels"] == "native"
+    return _state["kernels"] != "chainer"
+
+
+def _backend():
+    """The module whose convolution_nd / deconvolution_nd the links call on numpy."""
+    if _state["kernels"] == "onednn":
+        from tgan_music.model import onednn
+        return onednn
+    return kernels
 
 
 class ConvolutionND(L.ConvolutionND):
@@ -49,7 +64,7 @@ class ConvolutionND(L.ConvolutionND):
     def forward(self, x):
         if not _native() or self.W.array is None:
             return super().forward(x)
-        return kernels.convolution_nd(x, self.W, self.b, self.stride, self.pad, cover_all=self.cover_all,
+        return _backend().convolution_nd(x, self.W, self.b, self.stride, self.pad, cover_all=self.cover_all,
                                       dilate=self.dilate, groups=self.groups)
 
 
@@ -59,7 +74,7 @@ class DeconvolutionND(L.DeconvolutionND):
     def forward(self, x):
         if not _native() or self.W.array is None:
             return super().forward(x)
-        return kernels.deconvolution_nd(x, self.W, self.b, self.stride, self.pad, outsize=self.outsize,
+        return _backend().deconvolution_nd(x, self.W, self.b, self.stride, self.pad, outsize=self.outsize,
                                         dilate=self.dilate, groups=self.groups)
 
 
@@ -71,7 +86,7 @@ class Convolution2D(L.Convolution2D):
         if (not _native() or self.W.raw_array is None or getattr(self, "cudnn_fast", False)
                 or getattr(x, "layout", None) is not None or getattr(self, "x_layout", None) is not None):
             return super().forward(x)
-        return kernels.convolution_nd(x, self.W, self.b, self.stride, self.pad, dilate=self.dilate,
+        return _backend().convolution_nd(x, self.W, self.b, self.stride, self.pad, dilate=self.dilate,
                                       groups=self.groups)
 
 
@@ -81,5 +96,5 @@ class Deconvolution2D(L.Deconvolution2D):
     def forward(self, x):
         if not _native() or self.W.array is None:
             return super().forward(x)
-        return kernels.deconvolution_nd(x, self.W, self.b, self.stride, self.pad, outsize=self.outsize,
+        return _backend().deconvolution_nd(x, self.W, self.b, self.stride, self.pad, outsize=self.outsize,
                                         dilate=self.dilate, groups=self.groups)

@@ -7,9 +7,11 @@ output, loops over the batch in Python and scatters its gradient with ``numpy.ad
 index (one padded copy), each output names its source in ``index``, and the source gradient is a
 ``bincount`` over the same flat indices. Same coordinates and zero padding as Chainer's sampler:
 grid values in [-1, 1] (x then y) map to the corner pixels' centres, and points outside the image
-read zeros.
+read zeros. With ``train.cpu_kernels: onednn`` PyTorch's ``grid_sample`` (align_corners, zero
+padding: the same sampling) does it, 10x faster on the CPU.
 """
 import chainer
+import numpy as np
 from chainer import function_node
 from chainer.backend import get_array_module
 
@@ -105,6 +107,45 @@ class SampleSourcesGrad(function_node.FunctionNode):
         raise NotImplementedError("sample_sources has no second derivative (the generator never needs one)")
 
 
+class TorchSampleSources(function_node.FunctionNode):
+    """:class:`SampleSources` by PyTorch's ``grid_sample`` (``train.cpu_kernels: onednn``): the
+    sources are gathered per output (one copy), and the source gradient summed back per source."""
+
+    def __init__(self, index):
+        self.index = index
+
+    def forward(self, inputs):
+        import torch
+        self.retain_inputs((0, 1))
+        x, grid = (torch.from_numpy(a) for a in inputs)
+        with torch.no_grad():
+            y = torch.nn.functional.grid_sample(x[torch.from_numpy(self.index)], grid.permute(0, 2, 3, 1),
+                                                mode="bilinear", padding_mode="zeros", align_corners=True)
+        return y.numpy(),
+
+    def backward(self, indexes, grad_outputs):
+        x, grid = self.get_retained_inputs()
+        return TorchSampleSourcesGrad(self.index).apply((x, grid, grad_outputs[0]))
+
+
+class TorchSampleSourcesGrad(function_node.FunctionNode):
+    def __init__(self, index):
+        self.index = index
+
+    def forward(self, inputs):
+        import torch
+        x, grid, gy = (torch.from_numpy(np.ascontiguousarray(a)) for a in inputs)
+        index = torch.from_numpy(self.index)
+        with torch.no_grad():
+            gxs, ggrid = torch.ops.aten.grid_sampler_2d_backward(
+                gy, x[index], grid.permute(0, 2, 3, 1), 0, 0, True, [True, True])   # bilinear, zeros
+            gx = torch.zeros_like(x).index_add_(0, index, gxs)
+        return gx.numpy(), np.ascontiguousarray(ggrid.permute(0, 3, 1, 2).numpy())
+
+    def backward(self, indexes, grad_outputs):
+        raise NotImplementedError("sample_sources has no second derivative (the generator never needs one)")
+
+
 def sample_sources(x, grid, index):
     """Bilinear samples (B, C, Ho, Wo) of sources x (S, C, H, W) at grid (B, 2, Ho, Wo); output b reads
     source ``index[b]`` (an int array on x's device). Equals
@@ -113,4 +154,12 @@ def sample_sources(x, grid, index):
     index = xp.asarray(index, xp.int64)
     if index.shape != (grid.shape[0],):
         raise ValueError(f"sample_sources: index of shape {index.shape} for a grid of {grid.shape[0]} outputs")
+    if xp is np and _onednn() and all(chainer.as_array(a).dtype in (np.float32, np.float64) for a in (x, grid)) \
+            and chainer.as_array(x).dtype == chainer.as_array(grid).dtype:
+        return TorchSampleSources(index).apply((x, grid))[0]
     return SampleSources(index).apply((x, grid))[0]
+
+
+def _onednn():
+    from tgan_music.model.links import get_cpu_kernels
+    return get_cpu_kernels() == "onednn"

@@ -31,14 +31,35 @@ def _color(x, rng):
     return x
 
 
+class Translate(chainer.function_node.FunctionNode):
+    """y[i] = x[i] moved by (-sy[i], -sx[i]) pixels, zero filled: y[i, ..., r, q] = x[i, ..., r + sy, q + sx].
+    Its adjoint is the opposite move, so the backward is the same node (per-clip slices and a
+    concat cost a zero-filled copy of the whole batch per clip in Chainer's backward)."""
+
+    def __init__(self, sy, sx):
+        self.sy, self.sx = np.asarray(sy), np.asarray(sx)
+
+    def forward(self, inputs):
+        x, = inputs
+        xp = chainer.backend.get_array_module(x)
+        h, w = x.shape[-2:]
+        y = xp.zeros_like(x)
+        for i, (dy, dx) in enumerate(zip(self.sy.tolist(), self.sx.tolist())):
+            if abs(dy) < h and abs(dx) < w:
+                y[i, ..., max(0, -dy):h - max(0, dy), max(0, -dx):w - max(0, dx)] = \
+                    x[i, ..., max(0, dy):h - max(0, -dy), max(0, dx):w - max(0, -dx)]
+        return y,
+
+    def backward(self, indexes, grad_outputs):
+        return Translate(-self.sy, -self.sx).apply(grad_outputs)
+
+
 def _translation(x, rng, ratio=0.125):
     n, c, t, h, w = x.shape
     dh, dw = max(1, int(h * ratio + 0.5)), max(1, int(w * ratio + 0.5))
-    padded = F.pad(x, ((0, 0), (0, 0), (0, 0), (dh, dh), (dw, dw)), "constant")
     sy = rng.randint(-dh, dh + 1, n)
     sx = rng.randint(-dw, dw + 1, n)
-    return F.concat([padded[i:i + 1, :, :, dh + sy[i]:dh + sy[i] + h, dw + sx[i]:dw + sx[i] + w]
-                     for i in range(n)], axis=0)
+    return Translate(sy, sx).apply((x,))[0]
 
 
 def _cutout(x, rng, ratio=0.5):

@@ -90,9 +90,9 @@ def build_trainer(config, out, device, *, embeddings=None, dataset=None, quiet=F
         if not conditional:
             raise UserError("train.sync_weight needs music: model.conditioning is 'none'; set train.sync_weight=0")
         val = None   # the expert's check; none without a val split of stored clips
-        if getattr(dataset, "embeddings", None) is not None:
-            try:
-                val = build_dataset(config, "val", dataset.embeddings)
+        if getattr(dataset, "embeddings", None) is not None and getattr(dataset, "root", None):
+            try:   # the training set's own clips (not data.root: a dataset passed in may hold others)
+                val = build_dataset(config, "val", dataset.embeddings, root=dataset.root)
             except UserError:
                 pass
         # Every rank trains the same expert (same seed, same data), so none waits on another's file.
