@@ -9,6 +9,7 @@
 #   EXTRA="--set train.sync_start=150" ...           # overrides for every arm
 #   SYNC_EXPERT=results/expert/sync_expert.npz ...   # one trained expert for every run (its CPU time
 #                                                    # is then in no run's budget: the same for all arms)
+#   SONGS="songs_heldout" ...                        # also evaluate each choice on these rendered songs
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CPU=${1:-1200}; shift || true
@@ -33,6 +34,11 @@ declare -A ARM=(
   # the same with a learned first map in the image generator (image_args.layout): the mean picture
   # gets a layout of its own from the first step instead of one tile repeated
   [beat_layout]="experiments/music_beat.yaml --set model.generator.args.image_args.layout=true"
+  # the same recipe on oneDNN's kernels (train.cpu_kernels: onednn, needs the bench extra): the
+  # same network and numbers to float tolerance, more iterations in the same CPU time (issue 13)
+  [beat_onednn]="experiments/music_beat.yaml --set train.cpu_kernels=onednn"
+  # and with a learned first map in the image generator (image_args.layout)
+  [beat_layout_onednn]="experiments/music_beat.yaml --set train.cpu_kernels=onednn --set model.generator.args.image_args.layout=true"
   # the same with the rhythm encoder's phase advanced by 40 ms (needs its own sync expert and
   # embeddings: `tgan-music embed DIR --encoder rhythm+librosa --latency 0.04` for the three sets)
   [latency]="experiments/music_beat.yaml --set embedding.encoder.args.latency=0.04"
@@ -51,6 +57,10 @@ run() {  # arm seed
     > "$dir.select.txt" 2>&1
   $PY -m tgan_music evaluate "$dir/selected" --no-classifier --clips data/motion_heldout/clips --split all \
     --samples 224 --out "$dir/heldout" > "$dir.heldout.log" 2>&1
+  for songs in ${SONGS:-}; do   # e.g. SONGS="songs_heldout": rendered songs (tgan-music dataset songs)
+    $PY -m tgan_music evaluate "$dir/selected" --songs "data/$songs" --seeds 3 --duration 20 --out "$dir/$songs" \
+      > "$dir.$songs.log" 2>&1
+  done
 }
 mkdir -p "$OUT"
 for s in $SEEDS; do
