@@ -213,3 +213,14 @@ def test_every_schedule_matches_chainer(xs, ws, stride, pad, outsize, mode):
     size = outsize or tuple(stride * (n - 1) + k - 2 * pad for n, k in zip(xs[2:], ws[2:]))
     got = kernels.deconv_forward(x, W, None, (stride,) * nd, (pad,) * nd, size, mode=mode)
     np.testing.assert_allclose(got, want, rtol=RTOL, atol=RTOL * np.abs(want).max())
+
+
+def test_auto_kernels_are_native_without_pytorch(monkeypatch):
+    import sys
+    monkeypatch.setitem(sys.modules, "torch", None)      # import torch -> ImportError
+    try:
+        assert KL.set_cpu_kernels("auto") == "native"
+        with pytest.raises(Exception, match="PyTorch 2.13.0"):
+            KL.set_cpu_kernels("onednn")
+    finally:
+        KL.set_cpu_kernels("native")

@@ -110,3 +110,12 @@ def test_onednn_without_torch_is_one_clear_error(monkeypatch):
     with pytest.raises(ConfigError, match="PyTorch 2.13.0"):
         KL.set_cpu_kernels("onednn")
     assert KL.get_cpu_kernels() == "native"
+
+
+def test_auto_chooses_onednn_where_torch_imports_else_native(monkeypatch):
+    try:
+        assert KL.set_cpu_kernels("auto") == "onednn" and KL.get_cpu_kernels() == "onednn"
+        monkeypatch.setattr(onednn, "available", lambda: False)
+        assert KL.set_cpu_kernels("auto") == "native"
+    finally:
+        KL.set_cpu_kernels("native")

@@ -100,8 +100,9 @@ def run(args):
     if dist is not None and not dist.is_root:
         return
     ranks = f", {dist.size} processes ({dist.name})" if dist is not None else ""
-    if device.xp.__name__ == "numpy":   # train.cpu_kernels: native or chainer (--set train.cpu_kernels=chainer)
-        ranks += f", cpu kernels {config['train']['cpu_kernels']}"
+    if device.xp.__name__ == "numpy":   # train.cpu_kernels (--set train.cpu_kernels=chainer); auto as resolved
+        from tgan_music.model.links import get_cpu_kernels
+        ranks += f", cpu kernels {get_cpu_kernels()}"
     batch = config["train"]["batchsize"]
     per_iter = sum(times) / len(times)
     d = config["data"]
@@ -188,7 +189,7 @@ def run_vs_torch(args):
     # Chainer's side is the recording's own updater, at the recorded iteration (the sync loss on),
     # under the config's kernels: the same work the mirror replays.
     updater = recording.updater
-    set_cpu_kernels(config["train"]["cpu_kernels"])
+    kernels = set_cpu_kernels(config["train"]["cpu_kernels"])
     ratios = []
     for t in threads:
         torch.set_num_threads(t)
@@ -202,7 +203,7 @@ def run_vs_torch(args):
                 theirs.append(_time_per_iteration(mirror.step, args.iterations))
         a, b = statistics.median(ours), statistics.median(theirs)
         ratios.append(f"{t} thread(s) {a:.3f} vs {b:.3f} s/it = {a / b:.2f}x")
-        print(f"{t} thread(s): chainer ({config['train']['cpu_kernels']} kernels) {a:.3f} s/it (rounds "
+        print(f"{t} thread(s): chainer ({kernels} kernels) {a:.3f} s/it (rounds "
               + ", ".join(f"{v:.3f}" for v in ours) + f"), torch {torch.__version__} {b:.3f} s/it (rounds "
               + ", ".join(f"{v:.3f}" for v in theirs) + f"): ratio {a / b:.2f}x", flush=True)
     if args.by_layer:

@@ -14,21 +14,26 @@ import chainer.links as L
 from tgan_music.errors import ConfigError
 from tgan_music.model import kernels
 
-CPU_KERNELS = ("native", "chainer", "onednn")
+CPU_KERNELS = ("native", "chainer", "onednn", "auto")
 _state = {"kernels": "native"}
 
 
 def set_cpu_kernels(name):
-    """Selects the CPU convolution kernels: ``native`` (tgan_music.model.kernels), ``chainer``, or
-    ``onednn`` (tgan_music.model.onednn; needs PyTorch's CPU build)."""
+    """Selects the CPU convolution kernels: ``native`` (tgan_music.model.kernels), ``chainer``,
+    ``onednn`` (tgan_music.model.onednn; needs PyTorch's CPU build) or ``auto`` (onednn where
+    PyTorch imports, else native). Returns the kernels chosen."""
     if name not in CPU_KERNELS:
         raise ValueError(f"cpu kernels {name!r}; allowed: {', '.join(CPU_KERNELS)}")
+    if name == "auto":
+        from tgan_music.model import onednn
+        name = "onednn" if onednn.available() else "native"
     if name == "onednn":
         from tgan_music.model import onednn
         if not onednn.available():
             raise ConfigError("cpu kernels 'onednn' (train.cpu_kernels) need PyTorch 2.13.0 (CPU): "
-                              "EXTRAS=test,bench tools/bootstrap.sh, or use native")
+                              "EXTRAS=test,bench tools/bootstrap.sh, or use native or auto")
     _state["kernels"] = name
+    return name
 
 
 def get_cpu_kernels():

@@ -52,10 +52,11 @@ SCHEMA = {
     "sync_train": Field(bool, False, doc="keep training the sync expert during the GAN, with the generated clips "
                                          "as negatives (a sync discriminator): the opposite of G's sync loss"),
     "sync_gan_lr": Field(float, 2e-4, doc="Adam's step size for the sync expert while the GAN trains (sync_train)"),
-    "cpu_kernels": Field(str, "native", choices=("native", "chainer", "onednn"),
+    "cpu_kernels": Field(str, "native", choices=("native", "chainer", "onednn", "auto"),
                          doc="CPU convolution kernels: native (tgan_music.model.kernels: GEMM-order columns, "
                              "sub-pixel deconvolutions), chainer (Chainer's own im2col/col2im, for comparison) or "
                              "onednn (tgan_music.model.onednn: oneDNN's direct convolutions through PyTorch's CPU "
-                             "build, dilations included; needs the bench extra); results agree within float "
-                             "tolerance; the GPU path is Chainer's either way"),
+                             "build, dilations included; needs the bench extra) or auto (onednn where PyTorch "
+                             "imports, else native); results agree within float tolerance; the GPU path is "
+                             "Chainer's either way"),
 }

@@ -12,7 +12,7 @@ from tgan_music.data.dataset import build_dataset
 from tgan_music.embedding.cache import open_cache
 from tgan_music.errors import UserError
 from tgan_music.model.build import build_networks
-from tgan_music.model.links import set_cpu_kernels
+from tgan_music.model.links import get_cpu_kernels, set_cpu_kernels
 from tgan_music.results import write_run_info
 from tgan_music.training.augment import check_policies
 from tgan_music.training.losses import build_loss
@@ -175,7 +175,8 @@ def train(config, out, device=None, *, embeddings=None, dataset=None, quiet=Fals
         dist.barrier()   # rank 0 has removed stale temporary snapshots before anyone reads
     resumed = resume(trainer, out, clean=root)
     if root:
-        info = {"device": str(device), "resumed_from": resumed}
+        info = {"device": str(device), "resumed_from": resumed,
+                "cpu_kernels": get_cpu_kernels()}   # train.cpu_kernels as resolved (auto)
         if dist is not None:
             info.update(processes=dist.size, communicator=dist.name,
                         multi_node_bn=bool(config["train"]["multi_node_bn"]))
