@@ -6,7 +6,8 @@
 For every song of each songs directory (``tgan-music dataset songs``), cut into the windows that
 ``generate`` uses for ``--config``'s clips (its data.fps and data.frames; generate's default
 overlap), prints for each way of choosing the
-windows' tempi (``window``: each alone, ``encode_batch``; ``song``: together, ``encode_song``) and
+windows' tempi (``window``: each alone, ``encode_batch``; ``song``: together, ``encode_song``;
+``song_phase``: together, and the beat phase the whole song's, ``encode_song(windows, starts)``) and
 each ``--latency``:
 - the windows' tempo against the score's: within 8 %, twice, half, a third;
 - the encoder's beats (``evaluation/songs.window_beats``: each window owning its frames up to the
@@ -54,10 +55,12 @@ def main(argv=None):
             middles = [(plan.sample_start(w) + plan.clip_samples / 2) / SAMPLE_RATE for w in range(plan.count)]
             true = np.array([next((s["bpm"] for s in truth["tempo_segments"] if s["start"] <= t < s["end"]), np.nan)
                              for t in middles])
-            for mode in ("window", "song"):
+            starts = [plan.sample_start(w) for w in range(plan.count)]
+            for mode in ("window", "song", "song_phase"):
                 for latency in args.latency:
                     encoder = RhythmEncoder(latency=latency)
-                    features = encoder.encode_batch(windows) if mode == "window" else encoder.encode_song(windows)
+                    features = (encoder.encode_batch(windows) if mode == "window" else
+                                encoder.encode_song(windows, starts if mode == "song_phase" else None))
                     ratio = 100 * 2 ** features[:, 0, tempo_index].astype(np.float64) / true
                     beats = window_beats(features, plan)
                     lags = [b - score_beats[np.argmin(np.abs(score_beats - b))] for b in beats]

@@ -131,3 +131,29 @@ def test_feature_names_of_a_config_match_the_encoders_own():
     assert len(names) == encoder.dims == 23
     assert names[:7] == encoder.features[:7] and names[4:6] == ("swing_sin", "swing_cos")
     assert feature_names({"encoder": "librosa", "dims": 3}) == ("librosa_0", "librosa_1", "librosa_2")
+
+
+@pytest.mark.parametrize("bpm", [55, 110, 170])
+def test_song_phase_puts_every_windows_beats_on_the_clicks_and_swings_on_across_windows(bpm):
+    """encode_song(windows, starts): windows cut as generation cuts them (3 s every 32 frames at 12
+    fps, so starts off the 512-sample grid) read the whole song's beat phase."""
+    from tgan_music.generation.windows import WindowPlan
+
+    song, clicks = click_track(bpm, seconds=14.0, offset=0.31)
+    plan = WindowPlan(len(song), SAMPLE_RATE, 12, 36, 4)
+    windows, starts = plan.window_audio(song), [plan.sample_start(w) for w in range(plan.count)]
+    assert any(s % HOP for s in starts)
+    f = RhythmEncoder().encode_song(windows, starts)
+    alone = RhythmEncoder().encode_song(windows)
+    # the tempo and the other features are those of the windows' own path
+    for name in ("onset", "pulse", "log2_tempo"):
+        np.testing.assert_array_equal(f[:, :, FEATURES.index(name)], alone[:, :, FEATURES.index(name)])
+    for w, s in enumerate(starts):
+        beats = s / SAMPLE_RATE + beat_times(f[w])
+        inner = clicks[(clicks > s / SAMPLE_RATE + 0.3) & (clicks < s / SAMPLE_RATE + 2.7)]
+        assert all(np.min(np.abs(beats - c)) < 0.04 for c in inner)   # the onset lag on clicks: 21 ms
+    # the overlapping frames of consecutive windows swing alike (the same pose on both sides of a seam)
+    swing = FEATURES.index("swing_cos")
+    frames_hop = [int(round((b - a) / HOP)) for a, b in zip(starts, starts[1:])]
+    for w, k in enumerate(frames_hop):
+        np.testing.assert_allclose(f[w, k:k + 3, swing], f[w + 1, :3, swing], atol=0.1)

@@ -75,7 +75,7 @@ def test_rhythm_songs_check_tool(song_dir):
                           "--duration", "8"], capture_output=True, text=True, check=True).stdout
     rows = [line.split(" | ") for line in out.splitlines() if line.startswith("| window") or line.startswith("| song")]
     assert [(r[0], r[1]) for r in rows] == [("| window", "0 ms"), ("| window", "40 ms"), ("| song", "0 ms"),
-                                            ("| song", "40 ms")]
+                                            ("| song", "40 ms"), ("| song_phase", "0 ms"), ("| song_phase", "40 ms")]
     lag = {(r[0], r[1]): float(r[-1].strip(" |")) for r in rows}
     # the onset envelope lags the notes; the latency takes most of it back
     assert lag[("| window", "0 ms")] > 15 and abs(lag[("| window", "40 ms")]) < lag[("| window", "0 ms")]

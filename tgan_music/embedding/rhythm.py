@@ -32,6 +32,9 @@ TEMPO_MIN, TEMPO_MAX = 40.0, 208.0
 # octave's change between windows (chosen on the selection songs, data/songs_select: docs/training.md)
 TEMPO_RATIOS = (1 / 3, 1 / 2, 1.0, 2.0, 3.0)
 TEMPO_OTHER_COST, TEMPO_CHANGE_COST = 0.5, 2.0
+# encode_song's phase over the whole song: demodulated over this many beats (3 s windows hold 2-10;
+# chosen on the selection songs data/songs_select and songs_select2 among 2-12: docs/embedding.md)
+SONG_PHASE_BEATS = 8.0
 # PLP's tempogram window: 8.2 s (clips are 3 s; librosa pads).
 WIN_LENGTH = 256
 FEATURES = ("onset", "pulse", "beat_sin", "beat_cos", "swing_sin", "swing_cos", "log2_tempo")
@@ -89,21 +92,22 @@ def song_tempi(onsets, frame_rate, other_cost=TEMPO_OTHER_COST, change_cost=TEMP
 
 
 def beat_phase(onset, bpm, frame_rate, beats=2.0):
-    """Phase (radians, 0 on a beat) of the onset envelope's pulse at ``bpm``, frame by frame.
+    """Phase (radians, 0 on a beat) of the onset envelope's pulse at ``bpm`` (one tempo, or one
+    per frame), frame by frame.
 
-    Complex demodulation: the envelope times exp(-i w t), averaged over a Hann window of
-    ``beats`` beats, is the local Fourier coefficient at exactly the pulse's frequency; its
-    angle is the pulse's local phase offset. PLP's sinusoids sit on its tempogram's bins
-    (7 BPM apart for a 3 s clip), whose phase drifts by a beat over a slow clip."""
+    Complex demodulation: the envelope times exp(-i phi(t)), phi the pulse's phase at that tempo,
+    averaged over a Hann window of ``beats`` beats, is the local Fourier coefficient at exactly the
+    pulse's frequency; its angle is the pulse's local phase offset. PLP's sinusoids sit on its
+    tempogram's bins (7 BPM apart for a 3 s clip), whose phase drifts by a beat over a slow clip."""
     import scipy.signal
     n = len(onset)
-    w = 2 * np.pi * bpm / 60.0 / frame_rate
-    j = np.arange(n)
-    z = (onset - onset.mean()) * np.exp(-1j * w * j)
-    width = max(3, int(round(beats * 60.0 / bpm * frame_rate)) | 1)
+    w = np.broadcast_to(2 * np.pi * np.asarray(bpm, np.float64) / 60.0 / frame_rate, (n,))
+    phi = np.concatenate(([0.0], np.cumsum(w[:-1]))) if n else np.zeros(0)     # w * j at one tempo
+    z = (onset - onset.mean()) * np.exp(-1j * phi)
+    width = max(3, int(round(beats * 60.0 / float(np.median(bpm)) * frame_rate)) | 1)
     window = scipy.signal.windows.hann(width + 2)[1:-1]
     smooth = np.convolve(z, window, "full")[width // 2:width // 2 + n]   # centred, n frames
-    return np.angle(np.exp(1j * (w * j + np.angle(smooth))))
+    return np.angle(np.exp(1j * (phi + np.angle(smooth))))
 
 
 def onset_envelope(audio, sr=SAMPLE_RATE):
@@ -177,6 +181,36 @@ def beat_times(features, frame_rate=SAMPLE_RATE / HOP):
     return (cross + frac + 0.5) / frame_rate
 
 
+def song_phases(windows, starts, tempi, latency=0.0, beats=SONG_PHASE_BEATS):
+    """(beat phase, swing phase), each (W, N // 512), of consecutive windows (W, N) of one song
+    that start at samples ``starts``, from the whole song's onset envelope at the windows' tempi
+    (``tempi``: one per window; each window owns its frames from the middle of its overlap with
+    the one before). The phases are read at each window's own frame centres, which need not sit
+    on the song's 512-sample grid. The swing is half the unwrapped phase, so it turns once every
+    two beats continuously over the song."""
+    windows = np.asarray(windows, np.float32)
+    starts = np.asarray(starts, np.int64)
+    n_win, length = windows.shape
+    song = np.zeros(int(starts.max()) + length, np.float32)
+    for s, w in zip(starts, windows):
+        song[s:s + length] = w
+    onset = onset_envelope(song)
+    frames = length // HOP
+    if not len(onset) or float(onset.max()) <= 0:
+        return np.zeros((n_win, frames)), np.zeros((n_win, frames))
+    first = starts / HOP                                       # each window's frame 0, in song frames
+    owner = np.searchsorted(np.concatenate(([-np.inf], (first[1:] + first[:-1] + frames) / 2)),
+                            np.arange(len(onset)), side="right") - 1
+    bpm = np.asarray(tempi, np.float64)[owner]
+    phase = beat_phase(onset, bpm, SAMPLE_RATE / HOP, beats)
+    if latency:
+        phase = phase + 2 * np.pi * bpm / 60.0 * latency
+    unwrapped = np.unwrap(phase)
+    at = first[:, None] + np.arange(frames)[None, :]           # (W, frames) positions in song frames
+    u = np.interp(at, np.arange(len(onset)), unwrapped)
+    return np.angle(np.exp(1j * u)), 0.5 * u
+
+
 class RhythmEncoder:
     """The rhythm features, alone or followed by a ``base`` encoder's (``embedding.encoder``:
     ``{name: rhythm, args: {base: librosa}}``)."""
@@ -211,12 +245,24 @@ class RhythmEncoder:
         audio = np.asarray(audio, np.float32)
         return self._encode(audio, [onset_envelope(a) for a in audio], [None] * len(audio))
 
-    def encode_song(self, windows):
+    def encode_song(self, windows, starts=None):
         """(W, N) consecutive windows of one song -> (W, N // 512, dims), the windows' tempi chosen
-        together (``song_tempi``): what generation uses."""
+        together (``song_tempi``): what generation uses.
+
+        ``starts``: each window's first sample in the song (at 16 kHz). With them the beat and
+        swing phases are the whole song's (``song_phases``), demodulated over ``SONG_PHASE_BEATS``
+        beats at the windows' tempi, instead of each 3 s window's own over two beats: a window
+        then sees the beats around it, and consecutive windows swing the same way."""
         windows = np.asarray(windows, np.float32)
         onsets = [onset_envelope(w) for w in windows]
-        return self._encode(windows, onsets, song_tempi(onsets, self.frame_rate))
+        tempi = song_tempi(onsets, self.frame_rate)
+        out = self._encode(windows, onsets, tempi)
+        if starts is not None and len(windows):
+            phase, swing = song_phases(windows, starts, tempi, self.latency)
+            for name, v in (("beat_sin", np.sin(phase)), ("beat_cos", np.cos(phase)),
+                            ("swing_sin", np.sin(swing)), ("swing_cos", np.cos(swing))):
+                out[:, :, FEATURES.index(name)] = v
+        return out
 
     def _encode(self, audio, onsets, tempi):
         if not len(audio):

@@ -39,16 +39,20 @@ def load_song(path, sample_rate, start=0.0, duration=None):
     return audio[int(round(start * sample_rate)):int(round(end * sample_rate))], total
 
 
-def embed_windows(model, windows, checkpoint=None, device=None):
-    """Normalised music embeddings (count, frames, dims) of each window, with the model's encoder."""
+def embed_windows(model, windows, checkpoint=None, device=None, starts=None):
+    """Normalised music embeddings (count, frames, dims) of each window, with the model's encoder.
+    ``starts``: the windows' first samples in the song, for encoders that read the song whole."""
     spec = dict(model.config["embedding"]["encoder"])
     spec["args"] = dict(spec.get("args") or {})
     if checkpoint is not None:
         spec["args"]["checkpoint"] = checkpoint
     encoder = build_encoder(spec, device)
-    # the rhythm encoder chooses the windows' tempi together (one song); others encode each window alone
-    encode = getattr(encoder, "encode_song", encoder.encode_batch)
-    emb = to_numpy(encode(windows))
+    # the rhythm encoder reads the windows as one song (their tempi and beat phase); others encode
+    # each window alone
+    if hasattr(encoder, "encode_song"):
+        emb = to_numpy(encoder.encode_song(windows, starts))
+    else:
+        emb = to_numpy(encoder.encode_batch(windows))
     return model.normalize(np.asarray(emb, np.float32))
 
 
@@ -139,7 +143,8 @@ def generate_music_video(audio_path, out, *, model=None, start=0.0, duration=Non
     windows = plan.window_audio(audio)
     embeddings = None
     if trained.conditioning != "none":
-        embeddings = embed_windows(trained, windows, checkpoint, device)
+        embeddings = embed_windows(trained, windows, checkpoint, device,
+                                   starts=[plan.sample_start(w) for w in range(plan.count)])
     music, settings = music_rhythm(audio, rate, trained.config["evaluate"])
     reports = []
     stem, ext = os.path.splitext(out)
