@@ -56,27 +56,41 @@ def _assert_close(got, want):
         np.testing.assert_allclose(g, w, rtol=RTOL, atol=RTOL * np.abs(w).max())
 
 
+def _onednn():
+    pytest.importorskip("torch")
+    from tgan_music.model import onednn
+    return onednn
+
+
+# the kernel modules under test: the native kernels, and oneDNN's where PyTorch is installed
+BACKENDS = [pytest.param(lambda: kernels, id="native"), pytest.param(_onednn, id="onednn")]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("bias", [True, False])
 @pytest.mark.parametrize("xs, ws, stride, pad", CONVS)
-def test_convolution_matches_chainer(xs, ws, stride, pad, bias):
+def test_convolution_matches_chainer(xs, ws, stride, pad, bias, backend):
+    module = backend()
     x, W, b = _arrays([xs, ws, ws[:1]], 0)
     b = b if bias else None
-    y = kernels.convolution_nd(x, W, b, stride, pad)
-    assert isinstance(y.creator, kernels.ConvolutionND)
+    y = module.convolution_nd(x, W, b, stride, pad)
+    assert isinstance(y.creator, module.ConvolutionND)
     gy, = _arrays([y.shape], 1)
-    _assert_close(_run(kernels.convolution_nd, x, W, b, gy, stride=stride, pad=pad),
+    _assert_close(_run(module.convolution_nd, x, W, b, gy, stride=stride, pad=pad),
                   _run(F.convolution_nd, x, W, b, gy, stride=stride, pad=pad))
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("bias", [True, False])
 @pytest.mark.parametrize("xs, ws, stride, pad, outsize", DECONVS)
-def test_deconvolution_matches_chainer(xs, ws, stride, pad, outsize, bias):
+def test_deconvolution_matches_chainer(xs, ws, stride, pad, outsize, bias, backend):
+    module = backend()
     x, W, b = _arrays([xs, ws, ws[1:2]], 0)
     b = b if bias else None
-    y = kernels.deconvolution_nd(x, W, b, stride, pad, outsize=outsize)
-    assert isinstance(y.creator, kernels.DeconvolutionND)
+    y = module.deconvolution_nd(x, W, b, stride, pad, outsize=outsize)
+    assert isinstance(y.creator, module.DeconvolutionND)
     gy, = _arrays([y.shape], 1)
-    _assert_close(_run(kernels.deconvolution_nd, x, W, b, gy, stride=stride, pad=pad, outsize=outsize),
+    _assert_close(_run(module.deconvolution_nd, x, W, b, gy, stride=stride, pad=pad, outsize=outsize),
                   _run(F.deconvolution_nd, x, W, b, gy, stride=stride, pad=pad, outsize=outsize))
 
 

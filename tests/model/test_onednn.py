@@ -1,13 +1,14 @@
-"""oneDNN CPU kernels (through PyTorch): parity with chainer.functions, forward, backward and
-double backward, dilations included, gradient_check, the fallback, and the links' switch.
-Run where PyTorch is installed (the bench extra); skipped elsewhere."""
+"""oneDNN CPU kernels (through PyTorch): dilated convolutions against chainer.functions,
+gradient_check and double backward, the fallback, and the links' switch (the shape families of
+the native kernels are test_kernels.py's, run on both). Run where PyTorch is installed (the bench
+extra); skipped elsewhere."""
 import chainer
 import chainer.functions as F
 import numpy as np
 import pytest
 from chainer import gradient_check
 
-from test_kernels import CONVS, DECONVS, RTOL, _arrays, _assert_close, _run
+from test_kernels import RTOL, _arrays, _assert_close, _run
 
 from tgan_music.errors import ConfigError
 from tgan_music.model import kernels
@@ -19,30 +20,6 @@ onednn = pytest.importorskip("tgan_music.model.onednn")
 # the temporal generator's dilated 1-D convolutions ((x, W, stride, pad, dilate)), which the
 # native kernels leave to Chainer
 DILATED = [((2, 8, 36), (8, 8, 3), 1, 4, 4), ((2, 8, 36), (8, 8, 3), 1, 16, 16), ((2, 3, 9, 9), (4, 3, 3, 3), 2, 2, 2)]
-
-
-@pytest.mark.parametrize("bias", [True, False])
-@pytest.mark.parametrize("xs, ws, stride, pad", CONVS)
-def test_convolution_matches_chainer(xs, ws, stride, pad, bias):
-    x, W, b = _arrays([xs, ws, ws[:1]], 0)
-    b = b if bias else None
-    y = onednn.convolution_nd(x, W, b, stride, pad)
-    assert isinstance(y.creator, onednn.ConvolutionND)
-    gy, = _arrays([y.shape], 1)
-    _assert_close(_run(onednn.convolution_nd, x, W, b, gy, stride=stride, pad=pad),
-                  _run(F.convolution_nd, x, W, b, gy, stride=stride, pad=pad))
-
-
-@pytest.mark.parametrize("bias", [True, False])
-@pytest.mark.parametrize("xs, ws, stride, pad, outsize", DECONVS)
-def test_deconvolution_matches_chainer(xs, ws, stride, pad, outsize, bias):
-    x, W, b = _arrays([xs, ws, ws[1:2]], 0)
-    b = b if bias else None
-    y = onednn.deconvolution_nd(x, W, b, stride, pad, outsize=outsize)
-    assert isinstance(y.creator, onednn.DeconvolutionND)
-    gy, = _arrays([y.shape], 1)
-    _assert_close(_run(onednn.deconvolution_nd, x, W, b, gy, stride=stride, pad=pad, outsize=outsize),
-                  _run(F.deconvolution_nd, x, W, b, gy, stride=stride, pad=pad, outsize=outsize))
 
 
 @pytest.mark.parametrize("xs, ws, stride, pad, dilate", DILATED)

@@ -16,19 +16,38 @@ def case(lim, seed=0):
     return x, grid, index, rng.randn(7, 4, 5, 9)
 
 
+def _has_torch():
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+# (train.cpu_kernels, the node that samples, rtol): numpy's own, or PyTorch's grid_sample
+KERNELS = [("native", "SampleSources", 1e-10),
+           pytest.param("onednn", "TorchSampleSources", 1e-8,
+                        marks=pytest.mark.skipif(not _has_torch(), reason="needs PyTorch (the bench extra)"))]
+
+
+@pytest.mark.parametrize("kernels, node, rtol", KERNELS)
 @pytest.mark.parametrize("lim", [0.95, 1.3, 2.5])    # inside the image, at its padded edge, far outside
-def test_equals_chainers_sampler_forward_and_backward(lim):
+def test_equals_chainers_sampler_forward_and_backward(lim, kernels, node, rtol):
+    from tgan_music.model.links import cpu_kernels
+
     x, grid, index, gy = case(lim)
     ours = [chainer.Variable(x), chainer.Variable(grid)]
     ref = [chainer.Variable(x), chainer.Variable(grid)]
-    y = sample_sources(ours[0], ours[1], index)
+    with cpu_kernels(kernels):
+        y = sample_sources(ours[0], ours[1], index)
+    assert type(y.creator).__name__ == node
     y_ref = F.spatial_transformer_sampler(F.get_item(ref[0], index), ref[1])
-    np.testing.assert_allclose(y.array, y_ref.array, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(y.array, y_ref.array, rtol=rtol, atol=1e-12)
     y.grad, y_ref.grad = gy, gy
     y.backward()
     y_ref.backward()
-    np.testing.assert_allclose(ours[0].grad, ref[0].grad, rtol=1e-10, atol=1e-12)
-    np.testing.assert_allclose(ours[1].grad, ref[1].grad, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(ours[0].grad, ref[0].grad, rtol=rtol, atol=1e-10)
+    np.testing.assert_allclose(ours[1].grad, ref[1].grad, rtol=rtol, atol=1e-10)
 
 
 def test_gradient_check():
@@ -51,23 +70,3 @@ def test_index_must_name_one_source_per_output():
     with pytest.raises(ValueError, match="index"):
         sample_sources(x, grid, index[:3])
 
-
-@pytest.mark.parametrize("lim", [0.95, 1.3, 2.5])
-def test_onednn_kernels_sample_as_chainer_does(lim):
-    """With train.cpu_kernels: onednn, PyTorch's grid_sample does it (where torch is installed)."""
-    pytest.importorskip("torch")
-    from tgan_music.model import warp
-    from tgan_music.model.links import cpu_kernels
-
-    x, grid, index, gy = case(lim, seed=3)
-    ours, ref = [chainer.Variable(x), chainer.Variable(grid)], [chainer.Variable(x), chainer.Variable(grid)]
-    with cpu_kernels("onednn"):
-        y = sample_sources(ours[0], ours[1], index)
-    assert isinstance(y.creator, warp.TorchSampleSources)
-    y_ref = F.spatial_transformer_sampler(F.get_item(ref[0], index), ref[1])
-    np.testing.assert_allclose(y.array, y_ref.array, rtol=1e-10, atol=1e-12)
-    y.grad, y_ref.grad = gy, gy
-    y.backward()
-    y_ref.backward()
-    np.testing.assert_allclose(ours[0].grad, ref[0].grad, rtol=1e-8, atol=1e-10)
-    np.testing.assert_allclose(ours[1].grad, ref[1].grad, rtol=1e-8, atol=1e-10)

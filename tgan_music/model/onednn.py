@@ -69,8 +69,10 @@ def conv_gradw(x, gy, ksize, stride, pad, dilate):
     return _np(gw)
 
 
-def _sum_channels(gy):
-    return chainer.functions.sum(gy, axis=(0,) + tuple(range(2, gy.ndim)))
+def _grads(indexes, gy, input_grad, weight_grad):
+    """The gradients asked for (0: input, 1: weight, 2: bias), each built only when asked."""
+    bias_grad = lambda: chainer.functions.sum(gy, axis=(0,) + tuple(range(2, gy.ndim)))   # noqa: E731
+    return [make() for i, make in enumerate((input_grad, weight_grad, bias_grad)) if i in indexes]
 
 
 class ConvolutionND(function_node.FunctionNode):
@@ -90,14 +92,9 @@ class ConvolutionND(function_node.FunctionNode):
     def backward(self, indexes, grad_outputs):
         x, W = self.get_retained_inputs()
         gy, = grad_outputs
-        ret = []
-        if 0 in indexes:
-            ret.append(DeconvolutionND(self.stride, self.pad, self.dilate, x.shape[2:]).apply((gy, W))[0])
-        if 1 in indexes:
-            ret.append(ConvolutionNDGradW(W.shape[2:], self.stride, self.pad, self.dilate).apply((x, gy))[0])
-        if 2 in indexes:
-            ret.append(_sum_channels(gy))
-        return ret
+        g = (self.stride, self.pad, self.dilate)
+        return _grads(indexes, gy, lambda: DeconvolutionND(*g, x.shape[2:]).apply((gy, W))[0],
+                      lambda: ConvolutionNDGradW(W.shape[2:], *g).apply((x, gy))[0])
 
 
 class ConvolutionNDGradW(function_node.FunctionNode):
@@ -142,14 +139,9 @@ class DeconvolutionND(function_node.FunctionNode):
     def backward(self, indexes, grad_outputs):
         x, W = self.get_retained_inputs()
         gy, = grad_outputs
-        ret = []
-        if 0 in indexes:
-            ret.append(ConvolutionND(self.stride, self.pad, self.dilate).apply((gy, W))[0])
-        if 1 in indexes:
-            ret.append(ConvolutionNDGradW(W.shape[2:], self.stride, self.pad, self.dilate).apply((gy, x))[0])
-        if 2 in indexes:
-            ret.append(_sum_channels(gy))
-        return ret
+        g = (self.stride, self.pad, self.dilate)
+        return _grads(indexes, gy, lambda: ConvolutionND(*g).apply((gy, W))[0],
+                      lambda: ConvolutionNDGradW(W.shape[2:], *g).apply((gy, x))[0])
 
 
 def _covered(x, W, b):
