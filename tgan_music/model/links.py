@@ -1,10 +1,11 @@
-"""Drop-in convolution links that use the native CPU kernels (tgan_music.model.kernels) on numpy.
+"""Drop-in convolution links that use the project's CPU kernels on numpy.
 
 ``ConvolutionND``, ``DeconvolutionND``, ``Convolution2D`` and ``Deconvolution2D`` subclass the
 chainer.links ones: same constructor, parameters (``W``, ``b``) and serialization, so snapshots
-and the shipped generator.npz load unchanged. Their forward calls the native kernel when
-``set_cpu_kernels("native")`` (the default) is in effect and the arrays are numpy; otherwise, and
-for what the kernels do not cover (CuPy/cuDNN, dilation, groups, cover_all, ...), Chainer's own.
+and the shipped generator.npz load unchanged. On numpy arrays their forward calls the kernels
+``set_cpu_kernels`` chose: ``native`` (the default, tgan_music.model.kernels) or ``onednn``
+(tgan_music.model.onednn); with ``chainer``, and for what the kernels do not cover (CuPy/cuDNN,
+groups, cover_all, ...; dilation without onednn), Chainer's own.
 """
 import contextlib
 
@@ -51,7 +52,8 @@ def cpu_kernels(name):
         _state["kernels"] = previous
 
 
-def _native():
+def _own_kernels():
+    """True unless Chainer's own kernels were chosen (``chainer``): then the links are Chainer's."""
     return _state["kernels"] != "chainer"
 
 
@@ -67,20 +69,20 @@ class ConvolutionND(L.ConvolutionND):
     __doc__ = L.ConvolutionND.__doc__
 
     def forward(self, x):
-        if not _native() or self.W.array is None:
+        if not _own_kernels() or self.W.array is None:
             return super().forward(x)
         return _backend().convolution_nd(x, self.W, self.b, self.stride, self.pad, cover_all=self.cover_all,
-                                      dilate=self.dilate, groups=self.groups)
+                                         dilate=self.dilate, groups=self.groups)
 
 
 class DeconvolutionND(L.DeconvolutionND):
     __doc__ = L.DeconvolutionND.__doc__
 
     def forward(self, x):
-        if not _native() or self.W.array is None:
+        if not _own_kernels() or self.W.array is None:
             return super().forward(x)
         return _backend().deconvolution_nd(x, self.W, self.b, self.stride, self.pad, outsize=self.outsize,
-                                        dilate=self.dilate, groups=self.groups)
+                                           dilate=self.dilate, groups=self.groups)
 
 
 class Convolution2D(L.Convolution2D):
@@ -88,18 +90,18 @@ class Convolution2D(L.Convolution2D):
 
     def forward(self, x):
         x = chainer.as_variable(x)
-        if (not _native() or self.W.raw_array is None or getattr(self, "cudnn_fast", False)
+        if (not _own_kernels() or self.W.raw_array is None or getattr(self, "cudnn_fast", False)
                 or getattr(x, "layout", None) is not None or getattr(self, "x_layout", None) is not None):
             return super().forward(x)
         return _backend().convolution_nd(x, self.W, self.b, self.stride, self.pad, dilate=self.dilate,
-                                      groups=self.groups)
+                                         groups=self.groups)
 
 
 class Deconvolution2D(L.Deconvolution2D):
     __doc__ = L.Deconvolution2D.__doc__
 
     def forward(self, x):
-        if not _native() or self.W.array is None:
+        if not _own_kernels() or self.W.array is None:
             return super().forward(x)
         return _backend().deconvolution_nd(x, self.W, self.b, self.stride, self.pad, outsize=self.outsize,
-                                        dilate=self.dilate, groups=self.groups)
+                                           dilate=self.dilate, groups=self.groups)

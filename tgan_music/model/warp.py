@@ -8,7 +8,7 @@ index (one padded copy), each output names its source in ``index``, and the sour
 ``bincount`` over the same flat indices. Same coordinates and zero padding as Chainer's sampler:
 grid values in [-1, 1] (x then y) map to the corner pixels' centres, and points outside the image
 read zeros. With ``train.cpu_kernels: onednn`` PyTorch's ``grid_sample`` (align_corners, zero
-padding: the same sampling) does it, 10x faster on the CPU.
+padding: the same sampling) does it: 0.15 s less of the shipped recipe's 0.85 s iteration.
 """
 import chainer
 import numpy as np
