@@ -55,7 +55,7 @@ def main(argv=None):
             middles = [(plan.sample_start(w) + plan.clip_samples / 2) / SAMPLE_RATE for w in range(plan.count)]
             true = np.array([next((s["bpm"] for s in truth["tempo_segments"] if s["start"] <= t < s["end"]), np.nan)
                              for t in middles])
-            starts = [plan.sample_start(w) for w in range(plan.count)]
+            starts = plan.starts()
             for mode in ("window", "song", "song_phase"):
                 for latency in args.latency:
                     encoder = RhythmEncoder(latency=latency)

@@ -16,6 +16,8 @@ def test_plan_covers_the_song(seconds, overlap):
     # frame k is shown at k / fps: a window's audio starts at the sample of its first frame
     for w, f in enumerate(starts):
         assert plan.sample_start(w) == round(f / fps * sr)
+    assert plan.starts() == [round(f / fps * sr) for f in starts]
+    assert plan.starts(8000) == [round(s / 2) for s in plan.starts()]   # the same samples at another rate
 
 
 def test_window_audio_is_the_right_interval():

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 from chainer import gradient_check
 
+from tgan_music.model import onednn
 from tgan_music.model.warp import sample_sources
 
 
@@ -16,18 +17,10 @@ def case(lim, seed=0):
     return x, grid, index, rng.randn(7, 4, 5, 9)
 
 
-def _has_torch():
-    try:
-        import torch  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 # (train.cpu_kernels, the node that samples, rtol): numpy's own, or PyTorch's grid_sample
 KERNELS = [("native", "SampleSources", 1e-10),
            pytest.param("onednn", "TorchSampleSources", 1e-8,
-                        marks=pytest.mark.skipif(not _has_torch(), reason="needs PyTorch (the bench extra)"))]
+                        marks=pytest.mark.skipif(not onednn.available(), reason="needs PyTorch (the bench extra)"))]
 
 
 @pytest.mark.parametrize("kernels, node, rtol", KERNELS)

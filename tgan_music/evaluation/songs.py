@@ -94,11 +94,10 @@ def encoder_beat_times(audio, plan, latency=0.0):
     """The rhythm encoder's beats (seconds) over a song cut into ``plan``'s windows, as generation
     cuts it and with the tempi it chooses (``RhythmEncoder.encode_song``)."""
     windows = plan.window_audio(audio)
-    scale = rhythm_encoder.SAMPLE_RATE / plan.sample_rate
     if plan.sample_rate != rhythm_encoder.SAMPLE_RATE:
         import librosa
         windows = librosa.resample(windows, orig_sr=plan.sample_rate, target_sr=rhythm_encoder.SAMPLE_RATE)
-    starts = [int(round(plan.sample_start(w) * scale)) for w in range(plan.count)]
+    starts = plan.starts(rhythm_encoder.SAMPLE_RATE)
     return window_beats(rhythm_encoder.RhythmEncoder(latency=latency).encode_song(windows, starts), plan)
 
 

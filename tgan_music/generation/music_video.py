@@ -144,7 +144,7 @@ def generate_music_video(audio_path, out, *, model=None, start=0.0, duration=Non
     embeddings = None
     if trained.conditioning != "none":
         embeddings = embed_windows(trained, windows, checkpoint, device,
-                                   starts=[plan.sample_start(w) for w in range(plan.count)])
+                                   starts=plan.starts())
     music, settings = music_rhythm(audio, rate, trained.config["evaluate"])
     reports = []
     stem, ext = os.path.splitext(out)

@@ -32,6 +32,11 @@ class WindowPlan:
     def sample_start(self, w):
         return int(round(w * self.hop / self.fps * self.sample_rate))
 
+    def starts(self, sample_rate=None):
+        """Each window's first sample, at ``sample_rate`` (default: the plan's)."""
+        scale = 1.0 if sample_rate is None else sample_rate / self.sample_rate
+        return [int(round(self.sample_start(w) * scale)) for w in range(self.count)]
+
     def window_audio(self, audio):
         """(count, clip_samples) float32: each window's audio, zero-padded past the song's end."""
         out = np.zeros((self.count, self.clip_samples), np.float32)

@@ -415,8 +415,8 @@ class DeconvolutionND(function_node.FunctionNode):
 
 
 def _covered_conv(x, W, b, stride, pad, cover_all, dilate, groups, dilation_ok=False):
-    """(stride, pad) when a kernel here covers the call (``dilation_ok``: (stride, pad, dilate)),
-    else None. The oneDNN kernels (tgan_music.model.onednn) share it."""
+    """(stride, pad, dilate) when a kernel here covers the call, else None; dilations only with
+    ``dilation_ok`` (the oneDNN kernels, tgan_music.model.onednn, which share it)."""
     arrays = (x, W, b)
     if not _is_numpy(*arrays) or not _same_float_dtype(*arrays):
         return None
@@ -435,7 +435,7 @@ def _covered_conv(x, W, b, stride, pad, cover_all, dilate, groups, dilation_ok=F
         return None
     if b is not None and chainer.as_array(b).shape != (wa.shape[0],):
         return None
-    return (stride, pad, dilate) if dilation_ok else (stride, pad)
+    return stride, pad, dilate
 
 
 def convolution_nd(x, W, b=None, stride=1, pad=0, cover_all=False, dilate=1, groups=1):
@@ -443,13 +443,14 @@ def convolution_nd(x, W, b=None, stride=1, pad=0, cover_all=False, dilate=1, gro
     covered = _covered_conv(x, W, b, stride, pad, cover_all, dilate, groups)
     if covered is None:
         return F.convolution_nd(x, W, b, stride, pad, cover_all=cover_all, dilate=dilate, groups=groups)
+    stride, pad, _ = covered
     args = (x, W) if b is None else (x, W, b)
-    return ConvolutionND(*covered).apply(args)[0]
+    return ConvolutionND(stride, pad).apply(args)[0]
 
 
 def _covered_deconv(x, W, b, stride, pad, outsize, dilate, groups, dilation_ok=False):
-    """(stride, pad, outsize) when a kernel here covers the call (``dilation_ok``: (stride, pad,
-    dilate, outsize)), else None."""
+    """(stride, pad, dilate, outsize) when a kernel here covers the call, else None; dilations
+    only with ``dilation_ok``."""
     arrays = (x, W, b)
     if not _is_numpy(*arrays) or not _same_float_dtype(*arrays):
         return None
@@ -479,7 +480,7 @@ def _covered_deconv(x, W, b, stride, pad, outsize, dilate, groups, dilation_ok=F
         return None
     if b is not None and chainer.as_array(b).shape != (wa.shape[1],):
         return None
-    return (stride, pad, dilate, outsize) if dilation_ok else (stride, pad, outsize)
+    return stride, pad, dilate, outsize
 
 
 def deconvolution_nd(x, W, b=None, stride=1, pad=0, outsize=None, dilate=1, groups=1):
@@ -487,5 +488,6 @@ def deconvolution_nd(x, W, b=None, stride=1, pad=0, outsize=None, dilate=1, grou
     covered = _covered_deconv(x, W, b, stride, pad, outsize, dilate, groups)
     if covered is None:
         return F.deconvolution_nd(x, W, b, stride, pad, outsize=outsize, dilate=dilate, groups=groups)
+    stride, pad, _, outsize = covered
     args = (x, W) if b is None else (x, W, b)
-    return DeconvolutionND(*covered).apply(args)[0]
+    return DeconvolutionND(stride, pad, outsize).apply(args)[0]
