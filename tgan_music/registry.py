@@ -18,6 +18,7 @@ COMPONENT_MODULES = {
     "image": ("tgan_music.model.generator",),
     "generator": ("tgan_music.model.generator",),
     "discriminator": ("tgan_music.model.discriminator",),
+    "frame_discriminator": ("tgan_music.model.discriminator",),
     "sync": ("tgan_music.model.sync",),
     "loss": ("tgan_music.training.losses",),
     "metric": ("tgan_music.evaluation.scoring",),

@@ -298,3 +298,37 @@ def test_layout_gives_the_mean_picture_a_layout_from_the_first_step():
     laid.cleargrads()
     F.sum(x * x).backward()
     assert np.abs(laid.image.layout.grad).sum() > 0
+
+
+def test_frame_discriminator_scores_frames_and_sees_a_collapsed_batch():
+    from tgan_music.model.discriminator import FrameDiscriminator
+    d = FrameDiscriminator(24, 32, 3, widths=[8, 16, 16])
+    rng = np.random.RandomState(0)
+    x = rng.uniform(-1, 1, (6, 3, 24, 32)).astype(np.float32)
+    assert d(x).shape == (6,)
+    # minibatch std: frame 0 scores otherwise in a batch of copies of itself (no spread over the batch)
+    one = np.repeat(x[:1], 6, axis=0)
+    alone = FrameDiscriminator(24, 32, 3, widths=[8, 16, 16], minibatch_std=False)
+    with chainer.using_config("train", False):
+        varied, collapsed = float(d(x).array[0]), float(d(one).array[0])
+    assert not np.isclose(varied, collapsed)
+    assert alone(x).shape == (6,) and alone.out.W.shape[1] == 16 * 3 * 4
+    with pytest.raises(ConfigError, match="frame_discriminator"):
+        FrameDiscriminator(8, 8, 3, widths=[8, 8, 8, 8])
+
+
+def test_pick_frames_gathers_frames_and_passes_gradients_back():
+    from tgan_music.model.discriminator import pick_frames
+    x = chainer.Variable(np.arange(2 * 3 * 5 * 2 * 2, dtype=np.float32).reshape(2, 3, 5, 2, 2))
+    rng = np.random.RandomState(3)
+    times = np.random.RandomState(3).randint(0, 5, (2, 2))
+    y = pick_frames(x, 2, rng)
+    assert y.shape == (4, 3, 2, 2)
+    for k, (i, t) in enumerate([(0, times[0, 0]), (0, times[0, 1]), (1, times[1, 0]), (1, times[1, 1])]):
+        np.testing.assert_array_equal(y.array[k], x.array[i, :, t])
+    F.sum(y).backward()
+    picked = np.zeros((2, 5))
+    for i in range(2):
+        for t in times[i]:
+            picked[i, t] += 1
+    np.testing.assert_array_equal(x.grad[:, 0, :, 0, 0], picked)

@@ -216,3 +216,47 @@ def test_spectral_norm_with_hinge_and_lazy_r1_train(write_config, clipset, tmp_p
     r1 = [r["dis/r1"] for r in log if "dis/r1" in r]
     assert r1 and all(np.isfinite(v) and v > 0 for v in r1)       # iterations 0 and 2 of 3
     assert all(np.isfinite(r["dis/loss"]) for r in log)
+
+
+def test_frame_discriminator_trains_beside_d_and_resumes(write_config, clipset, tmp_path):
+    path = write_config(conditioning="per_frame")
+    out = str(tmp_path / "frames")
+    overrides = ["train.frame_weight=0.5", "train.frame_samples=2", "model.frame_discriminator.args.widths=[8, 16]"]
+    result = train(load_config(path, overrides), out, embeddings=clipset[1], quiet=True)
+    frame_dis = result["frame_dis"]
+    assert frame_dis is not None and frame_dis.minibatch_std
+    log = read_log(out)
+    assert all(np.isfinite(r["frame/loss"]) and r["frame/loss"] > 0 for r in log)
+    snapshot = list_snapshots(out)[-1][1]
+    with np.load(snapshot) as npz:
+        key = "updater/model:frame_dis/c0/W"
+        assert key in npz.files and "updater/optimizer:frame_dis/c0/W/m" in npz.files
+        np.testing.assert_array_equal(frame_dis.c0.W.array, npz[key])
+    # off (the default): no frame discriminator in the run or its snapshots
+    plain = train(load_config(path), str(tmp_path / "plain"), embeddings=clipset[1], quiet=True)
+    assert plain["frame_dis"] is None
+    with np.load(list_snapshots(str(tmp_path / "plain"))[-1][1]) as npz:
+        assert not any("frame_dis" in k for k in npz.files)
+    # a resumed run goes on with the frame D's weights from the snapshot
+    again = train(load_config(path, overrides + ["train.iterations=4"]), out, embeddings=clipset[1], quiet=True)
+    assert again["resumed_from"] and again["iteration"] == 4
+
+
+def test_frame_warmup_trains_g_against_the_frame_discriminator_alone(write_config, clipset, tmp_path):
+    path = write_config(conditioning="per_frame")
+    out = str(tmp_path / "warmup")
+    overrides = ["train.frame_weight=1.0", "train.frame_warmup=2", "train.iterations=3",
+                 "model.frame_discriminator.args.widths=[8, 16]", "train.snapshot_interval=1", "train.snapshots_kept=5"]
+    train(load_config(path, overrides), out, embeddings=clipset[1], quiet=True)
+    log = read_log(out)
+    warm, full = log[:2], log[2:]
+    assert all("dis/loss" not in r and np.isfinite(r["gen/frame"]) for r in warm)
+    assert full and all(np.isfinite(r["dis/loss"]) and np.isfinite(r["gen/frame"]) for r in full)
+    snaps = dict(list_snapshots(out))
+    with np.load(snaps[1]) as a, np.load(snaps[2]) as b, np.load(snaps[3]) as c:
+        key = "updater/model:dis/c0/W"
+        np.testing.assert_array_equal(a[key], b[key])            # D waits during the warm-up
+        assert not np.array_equal(b[key], c[key])                 # and trains after it
+        assert not np.array_equal(a["updater/model:gen/image/dc_out/W"], b["updater/model:gen/image/dc_out/W"])
+    with pytest.raises(UserError, match="train.frame_warmup"):
+        train(load_config(path, ["train.frame_warmup=2"]), str(tmp_path / "bad"), embeddings=clipset[1], quiet=True)

@@ -18,3 +18,13 @@ def build_networks(config):
     dis = registry("discriminator").build(config["model"]["discriminator"], *shape,
                                           where="model.discriminator: ")
     return gen, dis
+
+
+def build_frame_discriminator(config):
+    """The frame discriminator of ``config`` (model.frame_discriminator), or None when
+    train.frame_weight is 0."""
+    if not config["train"]["frame_weight"]:
+        return None
+    d = config["data"]
+    return registry("frame_discriminator").build(config["model"]["frame_discriminator"], d["height"], d["width"],
+                                                 d["channels"], where="model.frame_discriminator: ")

@@ -16,6 +16,7 @@ the mean over steps of the per-step score, so the head can judge *when* things h
 import chainer
 import chainer.functions as F
 import chainer.links as L
+import numpy as np
 from chainer.link_hooks import SpectralNormalization
 
 from tgan_music.errors import ConfigError
@@ -153,3 +154,56 @@ class Discriminator(chainer.Chain):
             flat = F.reshape(F.transpose(phi, (0, 2, 1)), (-1, k))
             score = score + F.reshape(self.psi(flat), (n, -1))
         return F.mean(score, axis=1)
+
+
+@registry("frame_discriminator").register("dcgan")
+class FrameDiscriminator(chainer.Chain):
+    """MoCoGAN's image discriminator (Tulyakov et al. 2018): a 2-D conv net that scores single
+    frames, unconditioned. ``forward(x)`` -> raw scores (M,) of frames x (M, C, H, W).
+
+    Why beside the 3-D D: that one spends its capacity and most of an iteration's CPU time on
+    motion and music, and in a run of a thousand iterations G never learned the picture from it
+    (the same pale texture for every z). A frame D is cheap (2-D, a few frames per clip) and
+    judges only what a frame looks like. k4 s2 p1 convolutions with leaky ReLU, no BN (SVC does
+    not touch it), then a linear score.
+
+    ``minibatch_std`` (StyleGAN's, Karras et al. 2018): the features' standard deviation over the
+    batch joins the last map as one more channel, so D sees when every z gives the same picture
+    (G hopped from one such picture to the next, and G_ema averaged them into a grey blur)."""
+
+    def __init__(self, height, width, channels, *, widths: list = (32, 64, 128), minibatch_std: bool = True):
+        super().__init__()
+        h, w = height, width
+        for _ in widths:
+            h, w = conv_out(h), conv_out(w)
+        if min(h, w) < 1:
+            raise ConfigError(f"frames of {height}x{width} are too small for {len(widths)} stride-2 convolutions; "
+                              "use fewer model.frame_discriminator.args.widths")
+        chans = [channels] + list(widths)
+        self.n_conv = len(widths)
+        self.minibatch_std = bool(minibatch_std)
+        with self.init_scope():
+            for i in range(self.n_conv):
+                setattr(self, f"c{i}", KL.Convolution2D(chans[i], chans[i + 1], 4, 2, 1))
+            self.out = L.Linear((chans[-1] + self.minibatch_std) * h * w, 1)
+
+    def forward(self, x):
+        h = x
+        for i in range(self.n_conv):
+            h = F.leaky_relu(self[f"c{i}"](h), 0.2)
+        if self.minibatch_std:
+            mean = F.broadcast_to(F.mean(h, axis=0, keepdims=True), h.shape)
+            std = F.mean(F.sqrt(F.mean((h - mean) ** 2, axis=0) + 1e-8))
+            h = F.concat((h, F.broadcast_to(F.reshape(std, (1, 1, 1, 1)), (h.shape[0], 1) + h.shape[2:])), axis=1)
+        return F.reshape(self.out(h), (-1,))
+
+
+def pick_frames(x, count, rng):
+    """``count`` frames of each clip of x (N, C, T, H, W), at times drawn from ``rng`` (a numpy
+    RandomState): (N * count, C, H, W)."""
+    n, c, t = x.shape[:3]
+    times = rng.randint(0, t, (n, count))
+    rows = np.repeat(np.arange(n), count)
+    # one gather (a take over the flattened clip-frame axis), so the backward is one scatter
+    flat = F.reshape(F.transpose(x, (0, 2, 1, 3, 4)), (n * t, c) + tuple(x.shape[3:]))
+    return F.get_item(flat, (rows * t + times.ravel()).astype(np.int64))

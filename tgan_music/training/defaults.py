@@ -27,6 +27,14 @@ SCHEMA = {
                                            "batch of all processes, so N processes train like 1; false = "
                                            "each process normalizes its own slice"),
     "metrics_interval": Field(int, 0, doc="run train.metrics every N iterations (0 = only at the end)", minimum=0),
+    "frame_weight": Field(float, 0.0, doc="weight of the frame discriminator (model.frame_discriminator: single "
+                                          "frames, unconditioned, MoCoGAN's image D) in G's loss; it trains beside D "
+                                          "with the same loss and optimizer settings (0 = off)", minimum=0),
+    "frame_samples": Field(int, 4, doc="frames per clip, at random times, that the frame discriminator scores",
+                           minimum=1),
+    "frame_warmup": Field(int, 0, doc="with the frame discriminator: the first N iterations train G against it "
+                                      "alone (D, SVC and the sync loss wait; sync_start counts from the end), so "
+                                      "G learns varied pictures before it learns motion (0 = none)", minimum=0),
     "augment": Field(list, [], doc="DiffAugment inside D for real and fake clips, one draw per clip: any of "
                                    "color, translation, cutout ([] = off)"),
     "shift_mismatch": Field(bool, False, doc="D also scores real clips with their own music moved by a fraction "

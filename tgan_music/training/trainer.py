@@ -11,7 +11,7 @@ from chainer.training import extensions
 from tgan_music.data.dataset import build_dataset
 from tgan_music.embedding.cache import open_cache
 from tgan_music.errors import UserError
-from tgan_music.model.build import build_networks
+from tgan_music.model.build import build_frame_discriminator, build_networks
 from tgan_music.model.links import get_cpu_kernels, set_cpu_kernels
 from tgan_music.results import write_run_info
 from tgan_music.training.augment import check_policies
@@ -85,6 +85,13 @@ def build_trainer(config, out, device, *, embeddings=None, dataset=None, quiet=F
         raise UserError(f"train.ema {t['ema']}: use a decay in [0, 1) (0 = off), e.g. 0.99")
     gen_ema = copy.deepcopy(gen) if t["ema"] else None
     gen_opt, dis_opt = make_optimizer(config, gen), make_optimizer(config, dis, t["dis_lr_scale"])
+    if t["frame_warmup"] and not t["frame_weight"]:
+        raise UserError(f"train.frame_warmup {t['frame_warmup']} needs the frame discriminator: set "
+                        "train.frame_weight > 0 (e.g. 1.0) or train.frame_warmup=0")
+    frame_dis, frame_opt = build_frame_discriminator(config), None
+    if frame_dis is not None:
+        frame_dis.to_device(device)
+        frame_opt = make_optimizer(config, frame_dis, t["dis_lr_scale"])
     sync, sync_cpu, sync_opt = None, 0.0, None
     if t["sync_weight"]:
         if not conditional:
@@ -104,6 +111,8 @@ def build_trainer(config, out, device, *, embeddings=None, dataset=None, quiet=F
     if dist is not None:
         from tgan_music.training.distributed import multi_node_optimizer
         gen_opt, dis_opt = multi_node_optimizer(gen_opt, dist), multi_node_optimizer(dis_opt, dist)
+        if frame_opt is not None:
+            frame_opt = multi_node_optimizer(frame_opt, dist)
         if sync_opt is not None:
             sync_opt = multi_node_optimizer(sync_opt, dist)
     # The iterator yields example indices (the same ones on every rank); the updater loads
@@ -116,14 +125,17 @@ def build_trainer(config, out, device, *, embeddings=None, dataset=None, quiet=F
                          multi_node_bn=multi_node_bn, augment=t["augment"], shift_mismatch=t["shift_mismatch"],
                          gen_ema=gen_ema, ema_beta=t["ema"], cpu_seconds=t["cpu_seconds"],
                          r1_gamma=t["r1_gamma"], r1_interval=t["r1_interval"], sync=sync,
-                         sync_weight=t["sync_weight"], sync_optimizer=sync_opt, sync_start=t["sync_start"])
+                         sync_weight=t["sync_weight"], sync_optimizer=sync_opt, sync_start=t["sync_start"],
+                         frame_optimizer=frame_opt, frame_weight=t["frame_weight"], frame_samples=t["frame_samples"],
+                         frame_warmup=t["frame_warmup"])
     # The expert's training is part of the run's CPU budget (a resumed run's snapshot holds the total).
     updater.cpu_seconds += sync_cpu
     total = t["iterations"]
     trainer = chainer.training.Trainer(updater, StopTrigger(total), out=out)
     # What is shown and scored: G_ema when there is one (stylegan2-ada), else G.
     shown = gen_ema if gen_ema is not None else gen
-    parts = {"gen": gen, "dis": dis, "gen_ema": gen_ema, "shown": shown, "dataset": dataset, "updater": updater}
+    parts = {"gen": gen, "dis": dis, "frame_dis": frame_dis, "gen_ema": gen_ema, "shown": shown, "dataset": dataset,
+             "updater": updater}
     if dist is not None and not dist.is_root:
         return trainer, parts
 
@@ -193,4 +205,4 @@ def train(config, out, device=None, *, embeddings=None, dataset=None, quiet=Fals
         error.every_rank = True   # the loss is averaged over the ranks: all of them stop here together
         raise error from None
     return {"iteration": trainer.updater.iteration, "resumed_from": resumed, "out": out,
-            "gen": parts["gen"], "dis": parts["dis"]}
+            "gen": parts["gen"], "dis": parts["dis"], "frame_dis": parts["frame_dis"]}

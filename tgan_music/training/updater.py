@@ -8,6 +8,7 @@ import numpy as np
 from chainer.dataset import concat_examples
 
 from tgan_music.errors import UserError
+from tgan_music.model.discriminator import pick_frames
 from tgan_music.model.svc import clip_singular_values
 from tgan_music.training.augment import augment
 from tgan_music.training import sync_expert
@@ -32,13 +33,20 @@ class GANUpdater(chainer.training.updaters.StandardUpdater):
     def __init__(self, iterator, gen_optimizer, dis_optimizer, loss, *, conditional, device,
                  dataset, svc_freq=0, seed=0, dist=None, multi_node_bn=False, augment=(),
                  shift_mismatch=False, gen_ema=None, ema_beta=0.0, cpu_seconds=0.0, r1_gamma=0.0, r1_interval=16,
-                 sync=None, sync_weight=0.0, sync_optimizer=None, sync_start=0):
+                 sync=None, sync_weight=0.0, sync_optimizer=None, sync_start=0,
+                 frame_optimizer=None, frame_weight=0.0, frame_samples=4, frame_warmup=0):
         optimizers = {"gen": gen_optimizer, "dis": dis_optimizer}
         if sync_optimizer is not None:   # train.sync_train; its weights and state travel in the snapshots
             optimizers["sync"] = sync_optimizer
+        if frame_optimizer is not None:  # train.frame_weight: the frame discriminator, in the snapshots too
+            optimizers["frame_dis"] = frame_optimizer
         super().__init__(iterator, optimizers, converter=concat_examples, device=device)
         self.gen = gen_optimizer.target
         self.dis = dis_optimizer.target
+        # The frame discriminator (model.discriminator.FrameDiscriminator) and its weight in G's loss.
+        self.frame_dis = frame_optimizer.target if frame_optimizer is not None else None
+        self.frame_weight, self.frame_samples = float(frame_weight), int(frame_samples)
+        self.frame_warmup = int(frame_warmup) if self.frame_dis is not None else 0
         # D(T(x)) for real and fake alike (tgan_music.training.augment); its own RandomState.
         self.augment = list(augment)
         self.aug_rng = np.random.RandomState(seed + 1)
@@ -105,13 +113,46 @@ class GANUpdater(chainer.training.updaters.StandardUpdater):
         chainer.report({"dis/r1": float(penalty.array)})
         return 0.5 * self.r1_gamma * self.r1_interval * penalty
 
+    def frame_step(self, real, fake):
+        """One step of the frame discriminator on frames, at random times, of the (augmented,
+        as D saw them) real and fake clips; returns its loss."""
+        d_real = self.frame_dis(pick_frames(real, self.frame_samples, self.aug_rng))
+        d_fake = self.frame_dis(pick_frames(fake, self.frame_samples, self.aug_rng))
+        loss, _ = self.loss(d_real, d_fake)
+        value, = self.mean_over_ranks([float(loss.array)])
+        self.check(value, "frame discriminator")
+        self.frame_dis.cleargrads()
+        loss.backward()
+        self.get_optimizer("frame_dis").update()
+        return value
+
+    def picture_step(self, x_real, x_fake, aug):
+        """An iteration of ``train.frame_warmup``: G against the frame discriminator alone, while
+        D, SVC and the sync loss wait. Against the 3-D D from the start, G hopped from one picture
+        to the next, the same for every z; against a frame D it learns varied pictures in a few
+        hundred steps that cost about a quarter of a full one."""
+        frame_value = self.frame_step(aug(x_real), aug(x_fake.array))
+        d = self.frame_dis(pick_frames(aug(x_fake), self.frame_samples, self.aug_rng))
+        _, loss = self.loss(d.array, d)   # G's part reads only the fake scores
+        value, = self.mean_over_ranks([float(loss.array)])
+        self.check(value, "generator")
+        self.gen.cleargrads()
+        loss.backward()
+        self.get_optimizer("gen").update()
+        if self.dist is not None and not self.multi_node_bn:
+            self.dist.average_persistents(self.gen)
+        if self.gen_ema is not None:
+            self.update_ema()
+        chainer.report({"frame/loss": frame_value, "gen/frame": value})
+
     def sync_scale(self):
         """0 before ``sync_start``, then a linear ramp to 1 over as many iterations: G first learns
         the scene from D alone (from the first iteration on, the sync loss turned it into a grey
         texture that the expert scored as in time)."""
         if not self.sync_start:
             return 1.0
-        return min(1.0, max(0.0, self.iteration / self.sync_start - 1.0))
+        # counted from the end of train.frame_warmup, when D and the sync loss start
+        return min(1.0, max(0.0, (self.iteration - self.frame_warmup) / self.sync_start - 1.0))
 
     def sync_augment(self, x):
         return augment(x, sync_expert.POLICIES, self.aug_rng)
@@ -144,11 +185,13 @@ class GANUpdater(chainer.training.updaters.StandardUpdater):
         # z for the whole global batch from the RandomState every rank shares, then this
         # rank's rows: ranks draw different z, and the run is reproducible for any rank count.
         z = self.device.send(self.local(self.gen.sample_z(len(global_indices), self.rng)))
+        # One augmentation draw per clip for each D pass (DiffAugment); none when train.augment is [].
+        aug = (lambda x: augment(x, self.augment, self.aug_rng)) if self.augment else (lambda x: x)
+        if self.iteration < self.frame_warmup:
+            return self.picture_step(x_real, self.gen(z, m), aug)
         mis = self.mismatched(m, global_indices) if self.conditional else None
         shifted, shift_ok = self.shifted(global_indices) if self.draw_shifted else (None, None)
         x_fake = self.gen(z, m)
-        # One augmentation draw per clip for each D pass (DiffAugment); none when train.augment is [].
-        aug = (lambda x: augment(x, self.augment, self.aug_rng)) if self.augment else (lambda x: x)
 
         # Discriminator step (the fake is detached). Real features are shared by all music draws,
         # unless D reads the music at its input (music_input): then each draw is a pass of its own.
@@ -167,7 +210,8 @@ class GANUpdater(chainer.training.updaters.StandardUpdater):
         if self.shift_mismatch and shift_ok.any():
             keep = np.flatnonzero(shift_ok)
             d_shift = real_with(shifted[keep], keep)
-        d_fake = self.dis(aug(x_fake.array), m)
+        fake_aug = aug(x_fake.array)
+        d_fake = self.dis(fake_aug, m)
         loss_dis, _ = self.loss(d_real, d_fake, d_mis, d_shift)
         if self.r1_gamma and self.iteration % self.r1_interval == 0:
             loss_dis = loss_dis + self.r1_penalty(x_aug, m)
@@ -181,6 +225,9 @@ class GANUpdater(chainer.training.updaters.StandardUpdater):
                 self.dist.average_persistents(self.dis)   # SVC clamps BN gammas by these
             self.clip(self.dis)
 
+        if self.frame_dis is not None:
+            frame_value = self.frame_step(x_aug, fake_aug)
+
         sync_on = self.sync is not None and self.sync_scale() > 0
         if sync_on and "sync" in self._optimizers:
             # train.sync_train: the expert goes on learning, now with the generated clips as well.
@@ -192,8 +239,14 @@ class GANUpdater(chainer.training.updaters.StandardUpdater):
             chainer.report({"sync/loss": self.check(float(loss_e.array), "sync expert")})
 
         # Generator step against the updated discriminator.
-        d_fake_g = self.dis(aug(x_fake), m)
+        fake_g_aug = aug(x_fake)
+        d_fake_g = self.dis(fake_g_aug, m)
         _, loss_gen = self.loss(d_real.array, d_fake_g, None)
+        if self.frame_dis is not None:
+            d_frames = self.frame_dis(pick_frames(fake_g_aug, self.frame_samples, self.aug_rng))
+            _, loss_frame = self.loss(d_frames.array, d_frames)   # G's part reads only the fake scores
+            loss_gen = loss_gen + self.frame_weight * loss_frame
+            report_frame = float(loss_frame.array)
         sync_value = None
         if sync_on:
             # The sync expert's loss, relative (tgan_music.training.sync_expert.generator_loss): an
@@ -224,6 +277,8 @@ class GANUpdater(chainer.training.updaters.StandardUpdater):
             report["dis/shifted"] = scores[3]
         if sync_value is not None:
             report["gen/sync"], = self.mean_over_ranks([sync_value])
+        if self.frame_dis is not None:
+            report["frame/loss"], report["gen/frame"] = self.mean_over_ranks([frame_value, report_frame])
         chainer.report(report)
 
     def serialize(self, serializer):
