@@ -39,6 +39,10 @@ declare -A ARM=(
   [beat_onednn]="experiments/music_beat.yaml --set train.cpu_kernels=onednn"
   # and with a learned first map in the image generator (image_args.layout)
   [beat_layout_onednn]="experiments/music_beat.yaml --set train.cpu_kernels=onednn --set model.generator.args.image_args.layout=true"
+  # the shipped recipe as it is (music_layout.yaml), and with the frame discriminator and the
+  # picture warm-up (music_frames.yaml: G against single frames alone for 400 iterations first)
+  [layout]="experiments/music_layout.yaml --set train.cpu_kernels=onednn"
+  [frames]="experiments/music_frames.yaml --set train.cpu_kernels=onednn"
   # the same with the rhythm encoder's phase advanced by 40 ms (needs its own sync expert and
   # embeddings: `tgan-music embed DIR --encoder rhythm+librosa --latency 0.04` for the three sets)
   [latency]="experiments/music_beat.yaml --set embedding.encoder.args.latency=0.04"
