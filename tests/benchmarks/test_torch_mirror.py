@@ -19,6 +19,10 @@ CASES = {
     # input, DiffAugment, shifted music, G_ema and the frozen sync expert in G's loss
     "layered": ("music_layered.yaml", ["train.batchsize=2", "model.generator.args.temporal_args.width=8",
                                        "model.generator.args.image_widths=[16,8,8,8]"]),
+    # the frame discriminator (its own step between D's and G's; minibatch std; frames gathered)
+    "frames": ("music_frames.yaml", ["train.batchsize=2", "model.generator.args.temporal_args.width=8",
+                                     "model.generator.args.image_widths=[16,8,8,8]",
+                                     "model.frame_discriminator.args.widths=[8,8]"]),
 }
 
 
@@ -32,16 +36,20 @@ def test_mirror_has_chainers_parameters_and_losses(case):
     recording = Recording(config, dataset)
     try:
         mirror = TorchIteration(recording)
-        for link in (recording.gen, recording.dis):
-            assert mirror.parameter_count(link) == sum(p.size for p in link.params()) > 0
+        frame_dis = recording.updater.frame_dis
+        for link in (recording.gen, recording.dis) + ((frame_dis,) if frame_dis is not None else ()):
+            # the parameters the iteration uses (pose: phase leaves the temporal generator out)
+            unused = {id(p) for p in recording.gen.temporal.params()} if not recording.gen.image.reads_z1 else set()
+            assert mirror.parameter_count(link) == sum(p.size for p in link.params() if id(p) not in unused) > 0
         first = mirror.step()
-        assert len(first) == len(recording.losses) == 2   # D's loss, then G's
+        # D's loss, the frame D's (when there is one), then G's
+        assert len(first) == len(recording.losses) == 2 + (frame_dis is not None)
         assert first == pytest.approx(recording.losses, rel=1e-4)
         # Further steps train: the weights move and the losses stay finite.
-        weights = [t.detach().clone() for t in mirror.optimizers[1].param_groups[0]["params"]]
+        weights = [t.detach().clone() for t in mirror.optimizers[-1].param_groups[0]["params"]]
         second = mirror.step()
         assert all(v == v and abs(v) < 1e6 for v in second)
-        assert any((w != t.detach()).any() for w, t in zip(weights, mirror.optimizers[1].param_groups[0]["params"]))
+        assert any((w != t.detach()).any() for w, t in zip(weights, mirror.optimizers[-1].param_groups[0]["params"]))
     finally:
         recording.close()
 

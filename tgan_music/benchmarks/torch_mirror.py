@@ -82,8 +82,9 @@ class Recording:
         trainer, parts = build_trainer(config, self._dir.name, chainer.get_device("@numpy"), dataset=dataset,
                                        quiet=True)
         self.updater = up = parts["updater"]
-        # The steady state: past sync_start's ramp, so that the sync expert's loss is in the graph.
-        up.iteration = max(up.iteration, 2 * up.sync_start + 1)
+        # The steady state: past the picture warm-up and sync_start's ramp, so that D's step and the
+        # sync expert's loss are in the graph.
+        up.iteration = max(up.iteration, up.frame_warmup + 2 * up.sync_start + 1)
         self.iteration = up.iteration   # SVC is due by this count, on both sides
         # The weights the recorded iteration starts from (its updates change them in place).
         self.weights = {id(p): p.array.copy() for opt in up.get_all_optimizers().values()
