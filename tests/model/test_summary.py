@@ -38,3 +38,16 @@ def test_describe_shows_the_sync_expert_when_the_recipe_uses_it(capsys):
     assert "sync expert" not in summarize(load_config(sync, ["train.sync_weight=0"]))
     assert main(["describe", sync]) == 0
     assert f"sync expert (expert): {expert['params']:,} parameters" in capsys.readouterr().out
+
+
+def test_describe_shows_the_frame_discriminator_when_the_recipe_uses_it(capsys):
+    frames = "experiments/music_frames.yaml"
+    s = summarize(load_config(frames))
+    d = s["frame discriminator"]
+    # 3 convolutions to 128x3x4, then the score of those features and the minibatch-std channel
+    assert d["output"] == (1,) and d["layers"][-2][2][1:] == (128, 3, 4)
+    assert d["params"] == sum(r[3] for r in d["layers"]) and d["layers"][-1][3] == (128 + 1) * 3 * 4 + 1
+    assert "frame discriminator" not in summarize(load_config(frames, ["train.frame_weight=0",
+                                                                       "train.frame_warmup=0"]))
+    assert main(["describe", frames]) == 0
+    assert f"frame discriminator (dcgan): {d['params']:,} parameters" in capsys.readouterr().out

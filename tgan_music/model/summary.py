@@ -2,7 +2,7 @@
 import chainer
 import numpy as np
 
-from tgan_music.model.build import build_networks
+from tgan_music.model.build import build_frame_discriminator, build_networks
 from tgan_music.model.sync import build_sync_expert
 
 
@@ -52,6 +52,14 @@ def summarize(config, batch=1):
         with rec:
             y = dis(x, m)
         out["discriminator"] = {"params": _count(dis), "parts": {}, "layers": rec.rows, "output": tuple(y.shape)}
+        frame_dis = build_frame_discriminator(config)
+        if frame_dis is not None:
+            frames_in = x.array[:, :, 0]   # one frame of each clip
+            rec = _ShapeRecorder(frame_dis, "")
+            with rec:
+                y = frame_dis(frames_in)
+            out["frame discriminator"] = {"params": _count(frame_dis), "parts": {}, "layers": rec.rows,
+                                          "output": tuple(y.shape)}
         if conditional and config.get("train", {}).get("sync_weight"):
             expert = build_sync_expert(config)
             rec = _ShapeRecorder(expert, "")
@@ -68,6 +76,8 @@ def format_summary(config, summary):
     lines = []
     g, d = config["model"]["generator"], config["model"]["discriminator"]
     names = {"generator": g["name"], "discriminator": d["name"]}
+    if "frame discriminator" in summary:
+        names["frame discriminator"] = config["model"]["frame_discriminator"]["name"]
     if "sync expert" in summary:
         names["sync expert"] = config["model"]["sync"]["name"]
     d_cfg = config["data"]
