@@ -47,3 +47,17 @@ def test_bad_shapes_are_user_errors():
         motion.motion_signal(np.zeros((2, 8, 8, 3)), 12)
     with pytest.raises(UserError):
         motion.motion_signal(np.zeros((4, 36, 8, 8, 3)), 12)
+
+
+def test_picture_spread_is_one_for_the_real_clips_and_near_zero_for_one_picture():
+    from tgan_music.evaluation.motion import picture_spread
+    rng = np.random.RandomState(0)
+    real = [rng.randint(0, 256, (3, 6, 8, 3)).astype(np.uint8) for _ in range(5)]
+    assert picture_spread(real, real) == pytest.approx(1.0)
+    # one picture for every z, whatever its motion: no spread, however the frames change
+    one = [np.roll(real[0], k, axis=0) * 0 + real[0][:1] for k in range(5)]
+    assert picture_spread(one, real) == pytest.approx(0.0)
+    # half the contrast between clips: half the spread
+    mean = np.mean([r.astype(np.float64) for r in real], axis=0)
+    half = [(mean + 0.5 * (r - mean)) for r in real]
+    assert picture_spread(half, real) == pytest.approx(0.5, rel=1e-6)

@@ -30,7 +30,7 @@ from tgan_music.evaluation import beats as beats_mod
 from tgan_music.evaluation.classifier import default_directory, load_classifier
 from tgan_music.evaluation.fid import frechet_distance, inception_score
 from tgan_music.evaluation.metrics import keys_of
-from tgan_music.evaluation.motion import frame_change, seed_spread, to_grey
+from tgan_music.evaluation.motion import frame_change, picture_spread, seed_spread, to_grey
 from tgan_music.evaluation.report import evaluation_markdown
 from tgan_music.evaluation.scoring import rhythm_metrics_from_config, shuffled_pairs
 from tgan_music.generation.model import generate_videos, load_generator
@@ -106,6 +106,7 @@ def flicker_rows(rows, videos, real_videos, other_seed):
     rows["real"]["flicker"] = float(np.mean([frame_change(to_grey(v)) for v in real_videos]))
     other = [to_grey(v) for v in to_uint8_frames(other_seed)]
     rows["generated"]["seed_spread"] = float(np.mean([seed_spread([a, b]) for a, b in zip(grey, other)]))
+    rows["generated"]["picture_spread"] = picture_spread(to_uint8_frames(videos), real_videos)
 
 
 # Music tempo ranges for the breakdown: below 60 BPM a 2 s clip shows less than one swing;

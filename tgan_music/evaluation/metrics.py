@@ -44,6 +44,7 @@ METRICS = (
     Metric("flicker", "flicker", "{:.2f}", "lower", "video"),
     Metric("flicker_ratio", "flicker / bar's", "{:.2f}", "lower", "video"),
     Metric("seed_spread", "seed spread", "{:.2f}", "higher", "video"),
+    Metric("picture_spread", "picture spread", "{:.2f}", "higher", "video"),
     Metric("cls_acc", "classifier acc", "{:.2f}", "higher", "classifier"),
     Metric("cls_acc1", "acc ±1 bin", "{:.2f}", "higher", "classifier"),
     Metric("fd", "FD", "{:.2f}", "lower", "classifier"),

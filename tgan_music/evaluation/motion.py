@@ -130,6 +130,20 @@ def frame_change(grey):
     return float(np.mean(np.abs(np.diff(grey, axis=0)))) if len(grey) > 1 else 0.0
 
 
+def picture_spread(videos, real_videos):
+    """How varied the pictures are: the standard deviation over clips of their first frames (per
+    pixel and channel, averaged) over the same for real clips; 1 = as varied as the real clips,
+    near 0 = one picture whatever z and the music. (T, H, W, C) uint8 videos, two or more of each.
+
+    Why beside seed_spread: that one divides by the frame change, so nearly still videos that
+    differ a little read as different; this one is on the scale of the pictures themselves."""
+    def spread(vs):
+        first = np.stack([np.asarray(v[0], np.float64) for v in vs])
+        return float(first.std(axis=0).mean())
+    real = spread(real_videos)
+    return spread(videos) / real if real > 0 else float("nan")
+
+
 def seed_spread(greys):
     """How much z changes the picture: mean over pairs of videos of the same music of
     mean |a - b| over the pair's mean frame change (0 = the seed changes nothing); NaN for one."""

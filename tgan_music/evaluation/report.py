@@ -7,7 +7,7 @@ from tgan_music.plots import pyplot, save_figure
 
 # The columns of evaluation.md and RESULTS.md, in table order (labels and formats: METRICS).
 COLUMNS = columns(("tempo_acc8", "tempo_acc4", "tempo_octave", "bas_fact", "bas_bailando", "av_align",
-                   "phase_error", "flicker", "seed_spread", "cls_acc", "cls_acc1", "fd", "is"))
+                   "phase_error", "flicker", "seed_spread", "picture_spread", "cls_acc", "cls_acc1", "fd", "is"))
 ROW_TITLES = {
     "generated": "generated, with its music",
     "generated_shuffled": "generated, with another clip's music (chance)",
