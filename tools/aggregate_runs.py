@@ -19,7 +19,7 @@ import sys
 from tgan_music.evaluation.selection import interval  # noqa: F401 (one implementation, shared with compare)
 
 KEYS = ("tempo_acc8", "tempo_double", "tempo_half", "bas_fact", "bas_bailando", "phase_error", "flicker",
-        "seed_spread")
+        "seed_spread", "picture_spread")
 
 
 def fmt(mean, half, digits=2):
