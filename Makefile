@@ -42,13 +42,14 @@ ablation: motion-data
 	tools/ablation_music_motion.sh 1200 0 1 2
 
 # Rebuilds tgan_music/assets/model (about 40 minutes on 2 CPU cores, data included): the
-# music-driven recipe with the layered generator, the beat-locked pose and the learned layout
-# (experiments/music_layout.yaml; docs/training.md), on oneDNN's kernels (the bench extra's PyTorch,
+# music-driven recipe with the layered generator, the beat-locked pose, the learned layout, and a
+# frame discriminator with a picture warm-up (experiments/music_frames.yaml; docs/training.md),
+# on oneDNN's kernels (the bench extra's PyTorch,
 # installed here). One sync expert is trained first and shared; then three seeds run side by side at
 # 700 CPU seconds each (one BLAS thread per run), the best snapshot of the three is chosen on the
 # selection set, exported, and evaluated on the held-out set's music and on a rendered songs
 # benchmark that no choice looked at. See tgan_music/assets/model/README.md.
-SHIPPED_YAML := experiments/music_layout.yaml
+SHIPPED_YAML := experiments/music_frames.yaml
 SHIPPED_CPU_SECONDS ?= 700
 shipped-model: motion-data
 	@EXTRAS=test,mpi,songs,bench tools/bootstrap.sh
