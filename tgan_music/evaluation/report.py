@@ -59,7 +59,8 @@ LEGEND = (
     "(video tempo within 8/4 % of the music's), BAS (Beat Alignment Score, FACT: over motion beats; "
     "Bailando: over music beats), AV-Align, phase error (beats, 0 best, 0.25 chance), flicker (mean "
     "grey-level change from frame to frame, 0-255), seed spread (mean |a - b| between two z for the same "
-    "music over the mean frame change; 0 = z changes nothing). Classifier "
+    "music over the mean frame change; 0 = z changes nothing), picture spread (the generated first frames' "
+    "spread over clips over the real clips'; 1 = as varied, 0 = one picture). Classifier "
     "metrics (docs/evaluation.md) use the project's tempo classifier: accuracy of the predicted "
     "tempo bin against the music's (and within one bin), FD (Fréchet distance of its features to "
     "real training clips, lower is better), IS (exp E KL(p(y|x) || p(y)), 1 to the number of bins).")
