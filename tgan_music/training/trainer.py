@@ -142,7 +142,7 @@ def build_trainer(config, out, device, *, embeddings=None, dataset=None, quiet=F
     log_every = (max(1, min(t["log_interval"], total)), "iteration")
     trainer.extend(extensions.LogReport(trigger=log_every))
     keys = ["dis/loss", "gen/loss"] + (["gen/sync"] if sync is not None else []) + (
-        ["sync/loss"] if sync_opt is not None else [])
+        ["sync/loss"] if sync_opt is not None else []) + (["frame/loss", "gen/frame"] if frame_dis is not None else [])
     trainer.extend(extensions.PlotReport(keys, "iteration", trigger=log_every, filename="loss.png"))
     scores = ["dis/real", "dis/fake"] + (["dis/mismatch"] if conditional else []) + (
         ["dis/shifted"] if updater.shift_mismatch else [])

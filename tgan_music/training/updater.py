@@ -130,7 +130,7 @@ class GANUpdater(chainer.training.updaters.StandardUpdater):
         """An iteration of ``train.frame_warmup``: G against the frame discriminator alone, while
         D, SVC and the sync loss wait. Against the 3-D D from the start, G hopped from one picture
         to the next, the same for every z; against a frame D it learns varied pictures in a few
-        hundred steps that cost about a quarter of a full one."""
+        hundred steps that cost about a third of a full one."""
         frame_value = self.frame_step(aug(x_real), aug(x_fake.array))
         d = self.frame_dis(pick_frames(aug(x_fake), self.frame_samples, self.aug_rng))
         _, loss = self.loss(d.array, d)   # G's part reads only the fake scores
