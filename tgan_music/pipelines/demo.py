@@ -135,10 +135,9 @@ def run_demo(out, *, videos=8, seconds=10.0, iterations=40, songs=2, song_second
                                                 # the sync expert briefly (its 1,200 steps alone take 4
                                                 # CPU minutes), and its loss on for the last half
                                                 f"train.sync_iterations={max(2, 2 * iterations)}",
-                                                f"train.sync_start={max(1, iterations // 4)}"]
-                              # the picture warm-up for the first quarter, as the sync loss's start
-                              + ([f"train.frame_warmup={max(1, iterations // 4)}"]
-                                 if load_config(SHIPPED_CONFIG)["train"]["frame_warmup"] else []))
+                                                f"train.sync_start={max(1, iterations // 4)}"])
+    if train_config["train"]["frame_warmup"]:   # the picture warm-up for the first quarter, like sync_start
+        train_config["train"]["frame_warmup"] = max(1, iterations // 4)
     train_dir = os.path.join(out, "train")
     # A fresh run every time: the demo's earlier run may be of another shipped model's config,
     # whose snapshot cannot be resumed (train would refuse it); the directory is the demo's own.
