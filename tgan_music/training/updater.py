@@ -113,12 +113,19 @@ class GANUpdater(chainer.training.updaters.StandardUpdater):
         chainer.report({"dis/r1": float(penalty.array)})
         return 0.5 * self.r1_gamma * self.r1_interval * penalty
 
+    def frame_scores(self, clips):
+        """The frame discriminator's scores of ``frame_samples`` frames of each clip, at random times."""
+        return self.frame_dis(pick_frames(clips, self.frame_samples, self.aug_rng))
+
+    def frame_gen_loss(self, fake):
+        """G's part of the loss against the frame discriminator (it reads only the fake scores)."""
+        d = self.frame_scores(fake)
+        return self.loss(d.array, d)[1]
+
     def frame_step(self, real, fake):
         """One step of the frame discriminator on frames, at random times, of the (augmented,
         as D saw them) real and fake clips; returns its loss."""
-        d_real = self.frame_dis(pick_frames(real, self.frame_samples, self.aug_rng))
-        d_fake = self.frame_dis(pick_frames(fake, self.frame_samples, self.aug_rng))
-        loss, _ = self.loss(d_real, d_fake)
+        loss, _ = self.loss(self.frame_scores(real), self.frame_scores(fake))
         value, = self.mean_over_ranks([float(loss.array)])
         self.check(value, "frame discriminator")
         self.frame_dis.cleargrads()
@@ -132,8 +139,7 @@ class GANUpdater(chainer.training.updaters.StandardUpdater):
         to the next, the same for every z; against a frame D it learns varied pictures in a few
         hundred steps that cost about a third of a full one."""
         frame_value = self.frame_step(aug(x_real), aug(x_fake.array))
-        d = self.frame_dis(pick_frames(aug(x_fake), self.frame_samples, self.aug_rng))
-        _, loss = self.loss(d.array, d)   # G's part reads only the fake scores
+        loss = self.frame_gen_loss(aug(x_fake))
         value, = self.mean_over_ranks([float(loss.array)])
         self.check(value, "generator")
         self.gen.cleargrads()
@@ -243,8 +249,7 @@ class GANUpdater(chainer.training.updaters.StandardUpdater):
         d_fake_g = self.dis(fake_g_aug, m)
         _, loss_gen = self.loss(d_real.array, d_fake_g, None)
         if self.frame_dis is not None:
-            d_frames = self.frame_dis(pick_frames(fake_g_aug, self.frame_samples, self.aug_rng))
-            _, loss_frame = self.loss(d_frames.array, d_frames)   # G's part reads only the fake scores
+            loss_frame = self.frame_gen_loss(fake_g_aug)
             loss_gen = loss_gen + self.frame_weight * loss_frame
             report_frame = float(loss_frame.array)
         sync_value = None
