@@ -316,19 +316,3 @@ def test_frame_discriminator_scores_frames_and_sees_a_collapsed_batch():
     with pytest.raises(ConfigError, match="frame_discriminator"):
         FrameDiscriminator(8, 8, 3, widths=[8, 8, 8, 8])
 
-
-def test_pick_frames_gathers_frames_and_passes_gradients_back():
-    from tgan_music.model.discriminator import pick_frames
-    x = chainer.Variable(np.arange(2 * 3 * 5 * 2 * 2, dtype=np.float32).reshape(2, 3, 5, 2, 2))
-    rng = np.random.RandomState(3)
-    times = np.random.RandomState(3).randint(0, 5, (2, 2))
-    y = pick_frames(x, 2, rng)
-    assert y.shape == (4, 3, 2, 2)
-    for k, (i, t) in enumerate([(0, times[0, 0]), (0, times[0, 1]), (1, times[1, 0]), (1, times[1, 1])]):
-        np.testing.assert_array_equal(y.array[k], x.array[i, :, t])
-    F.sum(y).backward()
-    picked = np.zeros((2, 5))
-    for i in range(2):
-        for t in times[i]:
-            picked[i, t] += 1
-    np.testing.assert_array_equal(x.grad[:, 0, :, 0, 0], picked)

@@ -396,7 +396,10 @@ def _translate(torch, f, a, mirror):
         return tuple(torch.split(x, sizes, dim=f.axis))
     if kind == "Separate":
         return tuple(torch.unbind(x, dim=f.axis))
-    if kind == "GetItem":
+    if kind == "PickFrames":         # tgan_music.model.functions: the frame D's frames of each clip
+        n, count = f.times.shape
+        return (x[torch.as_tensor(np.repeat(np.arange(n), count)), :, torch.as_tensor(f.times.ravel())],)
+    if kind in ("GetItem", "BasicSlice"):   # BasicSlice: tgan_music.model.functions.get_item
         return (x[_index(torch, f.slices)],)
     if kind == "Pad":
         if f.mode != "constant":

@@ -16,12 +16,12 @@ the mean over steps of the per-step score, so the head can judge *when* things h
 import chainer
 import chainer.functions as F
 import chainer.links as L
-import numpy as np
 from chainer.link_hooks import SpectralNormalization
 
 from tgan_music.errors import ConfigError
 from tgan_music.model import links as KL
 from tgan_music.model.conditioning import initializer, flatten_steps, resample_time
+from tgan_music.model.functions import leaky_relu
 from tgan_music.registry import registry
 
 HEADS = ("score", "dot", "projection")
@@ -101,7 +101,7 @@ class Discriminator(chainer.Chain):
     def stem(self, x):
         """The first convolution and its activation: the part of D that never reads the music, so
         one pass serves every music draw of the same clips."""
-        return F.leaky_relu(self.c0(x), 0.2)
+        return leaky_relu(self.c0(x), 0.2)
 
     def trunk(self, h, m=None):
         """phi from the stem's output ``h``; with ``music_input`` the music joins ``h`` first."""
@@ -118,7 +118,7 @@ class Discriminator(chainer.Chain):
             h = self[f"c{i}"](h)
             if self.batch_norm:
                 h = self[f"bn{i}"](h)
-            h = F.leaky_relu(h, 0.2)
+            h = leaky_relu(h, 0.2)
         h = self.c_out(h)                                        # (N, K, S, 1, 1)
         return F.reshape(h, h.shape[:3])
 
@@ -190,20 +190,10 @@ class FrameDiscriminator(chainer.Chain):
     def forward(self, x):
         h = x
         for i in range(self.n_conv):
-            h = F.leaky_relu(self[f"c{i}"](h), 0.2)
+            h = leaky_relu(self[f"c{i}"](h), 0.2)
         if self.minibatch_std:
             mean = F.broadcast_to(F.mean(h, axis=0, keepdims=True), h.shape)
             std = F.mean(F.sqrt(F.mean((h - mean) ** 2, axis=0) + 1e-8))
             h = F.concat((h, F.broadcast_to(F.reshape(std, (1, 1, 1, 1)), (h.shape[0], 1) + h.shape[2:])), axis=1)
         return F.reshape(self.out(h), (-1,))
 
-
-def pick_frames(x, count, rng):
-    """``count`` frames of each clip of x (N, C, T, H, W), at times drawn from ``rng`` (a numpy
-    RandomState): (N * count, C, H, W)."""
-    n, c, t = x.shape[:3]
-    times = rng.randint(0, t, (n, count))
-    rows = np.repeat(np.arange(n), count)
-    # one gather (a take over the flattened clip-frame axis), so the backward is one scatter
-    flat = F.reshape(F.transpose(x, (0, 2, 1, 3, 4)), (n * t, c) + tuple(x.shape[3:]))
-    return F.get_item(flat, (rows * t + times.ravel()).astype(np.int64))

@@ -25,6 +25,7 @@ import numpy as np
 from tgan_music.errors import ConfigError
 from tgan_music.model import links as KL
 from tgan_music.model.conditioning import initializer, CONDITIONINGS, flatten_steps, resample_time
+from tgan_music.model.functions import get_item, leaky_relu
 from tgan_music.model.warp import sample_sources
 from tgan_music.registry import registry
 
@@ -109,8 +110,8 @@ class MusicTemporalGenerator(chainer.Chain):
         mt = F.expand_dims(F.transpose(music, (0, 2, 1)), 3)          # (N, D, T, 1)
         h = self.c_in(F.concat((zt, mt), axis=1))
         for i in range(len(self.dilations)):
-            h = h + self[f"c{i}"](F.leaky_relu(h, 0.2))
-        return F.tanh(F.reshape(self.c_out(F.leaky_relu(h, 0.2)), (n, -1, t)))
+            h = h + self[f"c{i}"](leaky_relu(h, 0.2))
+        return F.tanh(F.reshape(self.c_out(leaky_relu(h, 0.2)), (n, -1, t)))
 
 
 class MusicContext(chainer.Chain):
@@ -310,8 +311,8 @@ class LayeredImageGenerator(Decoder):
         p takes the sprite's colour at A (p - c - d) + c, A the rotation by -angle in pixel units
         (the frame is not square) written in [-1, 1] coordinates."""
         n, t, k = pose.shape[:3]
-        a = F.reshape(pose[..., 0], (-1,))
-        d = F.reshape(pose[..., 1:], (-1, 2))
+        a = F.reshape(get_item(pose, np.s_[..., 0]), (-1,))
+        d = F.reshape(get_item(pose, np.s_[..., 1:]), (-1, 2))
         c = F.reshape(F.broadcast_to(F.expand_dims(pivot, 1), (n, t, k, 2)), (-1, 2))
         cos, sin = F.cos(a), F.sin(a)
         aspect = (self.height - 1) / (self.width - 1)              # pixel pitch of y over x in [-1, 1]

@@ -19,10 +19,12 @@ time is one logit.
 import chainer
 import chainer.functions as F
 import chainer.links as L
+import numpy as np
 
 from tgan_music.errors import ConfigError
 from tgan_music.model import links as KL
 from tgan_music.model.conditioning import resample_time
+from tgan_music.model.functions import get_item, leaky_relu
 from tgan_music.model.discriminator import conv_out
 from tgan_music.registry import registry
 
@@ -57,12 +59,16 @@ class SyncExpert(chainer.Chain):
     def video(self, x):
         """(N, C, T, H, W) -> (N, video_dims, T): each frame beside its central time difference."""
         n, c, t, h, w = x.shape
-        diff = F.concat((x[:, :, 1:2] - x[:, :, 0:1], (x[:, :, 2:] - x[:, :, :-2]) * 0.5,
-                         x[:, :, -1:] - x[:, :, -2:-1]), axis=2)
+
+        def at(times):   # basic slices: a gradient without numpy.add.at
+            return get_item(x, np.s_[:, :, times])
+
+        diff = F.concat((at(slice(1, 2)) - at(slice(0, 1)), (at(slice(2, None)) - at(slice(None, -2))) * 0.5,
+                         at(slice(-1, None)) - at(slice(-2, -1))), axis=2)
         h_ = F.reshape(F.transpose(F.concat((x, diff), axis=1), (0, 2, 1, 3, 4)), (n * t, 2 * c, h, w))
         for i in range(self.n_video):
-            h_ = F.leaky_relu(self[f"v{i}"](h_), 0.2)
-        v = F.leaky_relu(self.v_out(F.reshape(h_, (n * t, -1))), 0.2)
+            h_ = leaky_relu(self[f"v{i}"](h_), 0.2)
+        v = leaky_relu(self.v_out(F.reshape(h_, (n * t, -1))), 0.2)
         return F.transpose(F.reshape(v, (n, t, -1)), (0, 2, 1))
 
     def forward(self, x, m):
@@ -73,12 +79,12 @@ class SyncExpert(chainer.Chain):
         serves every music draw of the same clips."""
         n, _, t = v.shape
         music = resample_time(chainer.as_array(m), t).astype(v.dtype)             # (N, T, D)
-        a = F.leaky_relu(self.m_in(F.transpose(music, (0, 2, 1))), 0.2)          # (N, K, T)
+        a = leaky_relu(self.m_in(F.transpose(music, (0, 2, 1))), 0.2)          # (N, K, T)
         # v * a: a bilinear term, frame by frame (SyncNet scores by a product of the two streams);
         # "the motion slows where the beat falls" is a product of a video and a music feature.
-        h = F.leaky_relu(self.j_in(F.concat((v, a, v * a), axis=1)), 0.2)
+        h = leaky_relu(self.j_in(F.concat((v, a, v * a), axis=1)), 0.2)
         for i in range(len(self.dilations)):
-            h = h + F.leaky_relu(self[f"j{i}"](h), 0.2)
+            h = h + leaky_relu(self[f"j{i}"](h), 0.2)
         return F.reshape(self.out(F.mean(h, axis=2)), (n,))
 
 

@@ -8,7 +8,7 @@ import numpy as np
 from chainer.dataset import concat_examples
 
 from tgan_music.errors import UserError
-from tgan_music.model.discriminator import pick_frames
+from tgan_music.model.functions import pick_frames
 from tgan_music.model.svc import clip_singular_values
 from tgan_music.training.augment import augment
 from tgan_music.training import sync_expert
