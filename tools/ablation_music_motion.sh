@@ -43,6 +43,9 @@ declare -A ARM=(
   # picture warm-up (music_frames.yaml: G against single frames alone for 400 iterations first)
   [layout]="experiments/music_layout.yaml --set train.cpu_kernels=onednn"
   [frames]="experiments/music_frames.yaml --set train.cpu_kernels=onednn"
+  # baseline TGAN (no music; z0-only temporal generator) at the shipped model's geometry: where the
+  # rhythm metrics sit for a model that cannot follow the music
+  [baseline]="experiments/metronome_shipped.yaml --set data.root=data/motion/clips --set data.frames=36 --set model.conditioning=none --set model.discriminator.args.head=score --set train.cpu_kernels=onednn"
   # the same with the rhythm encoder's phase advanced by 40 ms (needs its own sync expert and
   # embeddings: `tgan-music embed DIR --encoder rhythm+librosa --latency 0.04` for the three sets)
   [latency]="experiments/music_beat.yaml --set embedding.encoder.args.latency=0.04"

@@ -7,8 +7,9 @@ so that choosing among snapshots never looks at the test music:
 
 With several training runs (seeds), the best snapshot of all of them is chosen.
 
-Evaluates every kept snapshot_iter_*.npz (tempo accuracy within 8 % first, Beat Alignment
-Score as the tie-break: tgan_music.evaluation.selection, which `tgan-music compare` uses too),
+Evaluates every kept snapshot_iter_*.npz and, among those whose flicker is at most twice the
+real clips' (all when none is), keeps the best tempo accuracy within 8 %, with the Beat Alignment
+Score as the tie-break (tgan_music.evaluation.selection, which `tgan-music compare` uses too);
 prints a table and, last, the chosen snapshot's path.
 """
 import argparse
@@ -26,14 +27,16 @@ def main(argv=None):
     parser.add_argument("--export", metavar="DIR", help="also export the chosen snapshot's generator to DIR "
                                                        "(as tools/export_model.py does)")
     args = parser.parse_args(argv)
-    from tgan_music.evaluation.selection import choose, score_snapshots
+    from tgan_music.evaluation.selection import choose, score_snapshots, steady
 
     def show(entry):
         name = os.path.join(os.path.basename(os.path.dirname(entry["path"])), entry["snapshot"])
         print(f"{name:44s} {_num(entry['tempo_acc8'], 8, 2)} {_num(entry['chance_tempo_acc8'], 7, 2)} "
-              f"{_num(entry['bas_fact'], 10, 3)} {_num(entry['chance_bas_fact'], 7, 3)}", flush=True)
+              f"{_num(entry['bas_fact'], 10, 3)} {_num(entry['chance_bas_fact'], 7, 3)} "
+              f"{_num(entry.get('flicker'), 8, 2)} {_num(entry.get('real_flicker'), 5, 2)}"
+              f"{'' if steady(entry) else '  (flickers > 2x real: not chosen)'}", flush=True)
     try:
-        print(f"{'snapshot':44s} tempo±8%  chance  BAS(FACT)  chance")
+        print(f"{'snapshot':44s} tempo±8%  chance  BAS(FACT)  chance  flicker  real")
         scored = []
         for result_dir in args.result_dirs:
             scored += score_snapshots(result_dir, args.clips, args.samples, log=show)

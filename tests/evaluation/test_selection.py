@@ -1,4 +1,4 @@
-"""The 95 % t interval over seeds and the snapshot choice (best tempo ±8 %, then BAS) that
+"""The 95 % t interval over seeds and the snapshot choice (steady, then best tempo ±8 %, then BAS) that
 `tgan-music compare` and tools/select_snapshot.py use."""
 import math
 
@@ -16,3 +16,13 @@ def test_interval_and_choice():
               {"snapshot": "b", "iteration": 4, "tempo_acc8": 0.5, "bas_fact": 0.3},
               {"snapshot": "c", "iteration": 6, "tempo_acc8": None, "bas_fact": 0.9}]
     assert choose(scored)["snapshot"] == "b"
+
+
+def test_choice_skips_snapshots_that_flicker_more_than_twice_the_real_clips():
+    def entry(name, tempo, flicker):
+        return {"snapshot": name, "iteration": len(name), "tempo_acc8": tempo, "bas_fact": 0.5,
+                "flicker": flicker, "real_flicker": 0.6}
+    scored = [entry("a", 0.9, 1.3), entry("bb", 0.8, 1.2), entry("ccc", 0.7, None)]
+    assert choose(scored)["snapshot"] == "bb"              # a flickers 2.17x: out; unknown flicker stays in
+    assert choose(scored, flicker_limit=3.0)["snapshot"] == "a"
+    assert choose([entry("a", 0.9, 1.3)])["snapshot"] == "a"   # none steady: the best of all

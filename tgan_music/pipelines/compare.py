@@ -11,10 +11,10 @@ YAML plus overrides), the training seeds, the budget (``cpu_seconds``: equal CPU
    when missing, and embedded with the encoder of every conditional run;
 2. the tempo classifier of the training set: trained when missing (``<data.root>/tempo_classifier``);
 3. each model x seed: ``train()`` into ``<out>/<slug>_s<seed>`` (resuming from its snapshots),
-   its snapshot chosen on the selection set (``selection.select_snapshot``: tempo ±8 % then BAS)
-   and exported to ``<run>/selected``, which is evaluated on the held-out set (``<run>/heldout``)
-   and, with ``songs``, on the songs benchmark (``<run>/songs``). ``<run>/compare_state.json``
-   records what is done, so an interrupted compare continues where it stopped;
+   its snapshot chosen on the selection set (``selection.select_snapshot``: flicker at most 2x the
+   real clips', then tempo ±8 %, then BAS) and exported to ``<run>/selected``, which is evaluated
+   on the held-out set (``<run>/heldout``) and, with ``songs``, on the songs benchmark
+   (``<run>/songs``). ``<run>/compare_state.json`` records what is done, so an interrupted compare continues where it stopped;
 4. the report: per model the mean and the 95 % t interval over the seeds, with the real-clip upper
    bound and the shuffled-music chance level in each table, the tempo breakdown, the songs,
    plots (``<report dir>/results/``), the command of every row, the CPU and the budget.
@@ -532,8 +532,8 @@ def run_compare(compare_path, overrides=(), device=None, progress=True, log=prin
         f"{geometry['frames']} frames at {geometry['fps']} fps ({geometry['frames'] / geometry['fps']:g} s), "
         f"{geometry['height']}x{geometry['width']}; every model trains on its `train` split.",
         (f"- snapshot selection: every kept snapshot of a run scored on the selection clip set `{sel['root']}` "
-         f"({sel['videos']} videos of seed {sel['video_seed']}, {sel['samples']} generated clips); the best "
-         "tempo ±8 %, then BAS (FACT), is kept (tgan_music/evaluation/selection.py). Chosen: "
+         f"({sel['videos']} videos of seed {sel['video_seed']}, {sel['samples']} generated clips); among those that "
+         "flicker at most twice the real clips, the best tempo ±8 %, then BAS (FACT), is kept (tgan_music/evaluation/selection.py). Chosen: "
          + "; ".join(f"{label}: " + ", ".join(f"s{r['seed']} it {r['chosen']['iteration']}" for r in rs)
                      for label, rs in models) + "."
          if sel["root"] else "- snapshot: the last one of each run (no selection set)."),

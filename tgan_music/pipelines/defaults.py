@@ -28,8 +28,8 @@ SCHEMA = {
                               "with one BLAS thread (2 on a 2-core machine); the report is the same",
                   minimum=1),
     "selection": {
-        "root": Field(str, "", doc="selection clip set: each run's snapshot is chosen on it (best "
-                                   "tempo ±8 %, then BAS); synthesized like data.root when missing; "
+        "root": Field(str, "", doc="selection clip set: each run's snapshot is chosen on it (flicker "
+                                   "at most 2x real, then best tempo ±8 %, then BAS); synthesized like data.root when missing; "
                                    "'' = no selection, the last snapshot"),
         "videos": Field(int, 24, doc="metronome videos synthesized for it"),
         "video_seed": Field(int, 1007, doc="their seed (differs from video_seed and heldout's)"),
