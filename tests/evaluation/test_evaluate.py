@@ -101,3 +101,30 @@ def test_by_tempo_groups_clips_by_the_music_tempo():
     assert (slow["clips"], slow["tempo_acc8"], slow["bas_fact"]) == (2, 0.5, 0.3)
     assert (mid["clips"], mid["tempo_acc8"], mid["bas_fact"]) == (1, 1.0, None)   # NaN scores are left out
     assert (fast["clips"], fast["tempo_acc8"]) == (0, None)                      # no tempo: in no range
+
+
+def test_contact_sheet_draws_the_real_clip_over_each_z(trained, tmp_path):
+    """tools/contact_sheet.py: for each music clip a real row, then one row per z (this two-iteration
+    model draws nothing like the metronome); a missing model is one line."""
+    import subprocess
+    import sys
+
+    import matplotlib.image
+    import numpy as np
+
+    out, clips = trained
+    png = str(tmp_path / "sheet.png")
+    tool = os.path.join(os.path.dirname(EXPERIMENTS), "tools", "contact_sheet.py")
+    done = subprocess.run([sys.executable, tool, out, clips, png, "--clips", "2", "--seeds", "2", "--every", "4"],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "2 clips x (real + 2 z)" in done.stdout
+    image = matplotlib.image.imread(png)
+    h, w = 64 + 2, 64 + 2          # 32x32 frames, zoomed 2x to 64, 2 px gaps
+    assert image.shape[:2] == (6 * h + 2, 4 * w + 2)   # 16 frames, one in four; 2 x (1 + 2) rows
+    rows = [image[2 + i * h:2 + i * h + 64, 2:2 + 64] for i in range(6)]
+    assert rows[0].std() > 0.02 and rows[3].std() > 0.02 and not np.allclose(rows[0], rows[3])   # two real clips
+    assert not any(np.allclose(rows[0], r, atol=0.02) for r in (rows[1], rows[2], rows[4], rows[5]))
+    bad = subprocess.run([sys.executable, tool, str(tmp_path / "missing"), clips, png],
+                         capture_output=True, text=True)
+    assert bad.returncode != 0 and bad.stderr.strip().startswith("contact_sheet:") and "Traceback" not in bad.stderr
