@@ -43,6 +43,8 @@ declare -A ARM=(
   # picture warm-up (music_frames.yaml: G against single frames alone for 400 iterations first)
   [layout]="experiments/music_layout.yaml --set train.cpu_kernels=onednn"
   [frames]="experiments/music_frames.yaml --set train.cpu_kernels=onednn"
+  # the same with 2 z per clip during the warm-up (train.frame_warmup_z): twice the pictures per frame-D step
+  [frames_z2]="experiments/music_frames.yaml --set train.cpu_kernels=onednn --set train.frame_warmup_z=2"
   # baseline TGAN (no music; z0-only temporal generator) at the shipped model's geometry: where the
   # rhythm metrics sit for a model that cannot follow the music
   [baseline]="experiments/metronome_shipped.yaml --set data.root=data/motion/clips --set data.frames=36 --set model.conditioning=none --set model.discriminator.args.head=score --set train.cpu_kernels=onednn"

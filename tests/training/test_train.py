@@ -260,3 +260,21 @@ def test_frame_warmup_trains_g_against_the_frame_discriminator_alone(write_confi
         assert not np.array_equal(a["updater/model:gen/image/dc_out/W"], b["updater/model:gen/image/dc_out/W"])
     with pytest.raises(UserError, match="train.frame_warmup"):
         train(load_config(path, ["train.frame_warmup=2"]), str(tmp_path / "bad"), embeddings=clipset[1], quiet=True)
+
+
+def test_frame_warmup_z_shows_the_frame_discriminator_more_pictures(write_config, clipset, tmp_path, monkeypatch):
+    from tgan_music.model.discriminator import FrameDiscriminator
+    seen = []
+    forward = FrameDiscriminator.forward
+    monkeypatch.setattr(FrameDiscriminator, "forward", lambda self, x: seen.append(x.shape[0]) or forward(self, x))
+    path = write_config(conditioning="per_frame")
+    common = ["train.frame_weight=1.0", "train.frame_warmup=1", "train.iterations=2", "train.frame_samples=2",
+              "model.frame_discriminator.args.widths=[8, 16]"]
+    config = load_config(path, common + ["train.frame_warmup_z=3"])
+    batch = config["train"]["batchsize"]
+    train(config, str(tmp_path / "z3"), embeddings=clipset[1], quiet=True)
+    # warm-up: real 2 frames x batch, fake 2 x 3 batch (D step), fake again (G step); then one full step
+    assert seen[:3] == [2 * batch, 6 * batch, 6 * batch] and seen[3:] == [2 * batch] * 3
+    seen.clear()
+    train(load_config(path, common), str(tmp_path / "z1"), embeddings=clipset[1], quiet=True)
+    assert seen[:3] == [2 * batch] * 3

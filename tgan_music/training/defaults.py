@@ -35,6 +35,9 @@ SCHEMA = {
     "frame_warmup": Field(int, 0, doc="with the frame discriminator: the first N iterations train G against it "
                                       "alone (D, SVC and the sync loss wait; sync_start counts from the end), so "
                                       "G learns varied pictures before it learns motion (0 = none)", minimum=0),
+    "frame_warmup_z": Field(int, 1, doc="during train.frame_warmup: z drawn per clip of the batch (its music "
+                                        "repeated), so the frame discriminator sees this many times as many "
+                                        "pictures per step (1 = one per clip)", minimum=1),
     "augment": Field(list, [], doc="DiffAugment inside D for real and fake clips, one draw per clip: any of "
                                    "color, translation, cutout ([] = off)"),
     "shift_mismatch": Field(bool, False, doc="D also scores real clips with their own music moved by a fraction "

@@ -127,7 +127,7 @@ def build_trainer(config, out, device, *, embeddings=None, dataset=None, quiet=F
                          r1_gamma=t["r1_gamma"], r1_interval=t["r1_interval"], sync=sync,
                          sync_weight=t["sync_weight"], sync_optimizer=sync_opt, sync_start=t["sync_start"],
                          frame_optimizer=frame_opt, frame_weight=t["frame_weight"], frame_samples=t["frame_samples"],
-                         frame_warmup=t["frame_warmup"])
+                         frame_warmup=t["frame_warmup"], frame_warmup_z=t["frame_warmup_z"])
     # The expert's training is part of the run's CPU budget (a resumed run's snapshot holds the total).
     updater.cpu_seconds += sync_cpu
     total = t["iterations"]

@@ -34,7 +34,8 @@ class GANUpdater(chainer.training.updaters.StandardUpdater):
                  dataset, svc_freq=0, seed=0, dist=None, multi_node_bn=False, augment=(),
                  shift_mismatch=False, gen_ema=None, ema_beta=0.0, cpu_seconds=0.0, r1_gamma=0.0, r1_interval=16,
                  sync=None, sync_weight=0.0, sync_optimizer=None, sync_start=0,
-                 frame_optimizer=None, frame_weight=0.0, frame_samples=4, frame_warmup=0):
+                 frame_optimizer=None, frame_weight=0.0, frame_samples=4, frame_warmup=0,
+                 frame_warmup_z=1):
         optimizers = {"gen": gen_optimizer, "dis": dis_optimizer}
         if sync_optimizer is not None:   # train.sync_train; its weights and state travel in the snapshots
             optimizers["sync"] = sync_optimizer
@@ -47,6 +48,7 @@ class GANUpdater(chainer.training.updaters.StandardUpdater):
         self.frame_dis = frame_optimizer.target if frame_optimizer is not None else None
         self.frame_weight, self.frame_samples = float(frame_weight), int(frame_samples)
         self.frame_warmup = int(frame_warmup) if self.frame_dis is not None else 0
+        self.frame_warmup_z = int(frame_warmup_z)
         # D(T(x)) for real and fake alike (tgan_music.training.augment); its own RandomState.
         self.augment = list(augment)
         self.aug_rng = np.random.RandomState(seed + 1)
@@ -151,6 +153,19 @@ class GANUpdater(chainer.training.updaters.StandardUpdater):
             self.update_ema()
         chainer.report({"frame/loss": frame_value, "gen/frame": value})
 
+    def warmup_inputs(self, z, m, global_batch):
+        """(z, m) of the warm-up's fakes: with ``frame_warmup_z`` k > 1, k - 1 more z per clip (drawn
+        for the global batch, then this rank's rows, as z is) with the clip's music repeated: more
+        distinct pictures per frame-D step, which is what the warm-up is for (the same G inside the
+        updater reached a picture spread of 0.05 at 16 z a step, a loop of 32 z a step 0.10-0.19)."""
+        k = self.frame_warmup_z
+        if k == 1:
+            return z, m
+        xp = chainer.backend.get_array_module(z)
+        extra = self.gen.sample_z(global_batch * (k - 1), self.rng).reshape(k - 1, global_batch, -1)
+        z = xp.concatenate([z] + [self.device.send(self.local(e)) for e in extra])
+        return z, (None if m is None else xp.concatenate([m] * k))
+
     def sync_scale(self):
         """0 before ``sync_start``, then a linear ramp to 1 over as many iterations: G first learns
         the scene from D alone (from the first iteration on, the sync loss turned it into a grey
@@ -194,7 +209,7 @@ class GANUpdater(chainer.training.updaters.StandardUpdater):
         # One augmentation draw per clip for each D pass (DiffAugment); none when train.augment is [].
         aug = (lambda x: augment(x, self.augment, self.aug_rng)) if self.augment else (lambda x: x)
         if self.iteration < self.frame_warmup:
-            return self.picture_step(x_real, self.gen(z, m), aug)
+            return self.picture_step(x_real, self.gen(*self.warmup_inputs(z, m, len(global_indices))), aug)
         mis = self.mismatched(m, global_indices) if self.conditional else None
         shifted, shift_ok = self.shifted(global_indices) if self.draw_shifted else (None, None)
         x_fake = self.gen(z, m)
