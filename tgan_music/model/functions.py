@@ -34,32 +34,33 @@ class LeakyReLU(function_node.FunctionNode):
         x, = inputs
         y = x * x.dtype.type(self.slope)
         np.maximum(x, y, out=y)
-        self.retain_inputs((0,))
+        # the output, not the input: the next layer keeps y alive anyway, and y > 0 where x > 0
+        self.retain_outputs((0,))
         return y,
 
     def backward(self, indexes, grad_outputs):
-        x, = self.get_retained_inputs()
-        return LeakyReLUGrad(x.array, self.slope).apply(grad_outputs)
+        y, = self.get_retained_outputs()
+        return LeakyReLUGrad(y.array, self.slope).apply(grad_outputs)
 
 
 class LeakyReLUGrad(function_node.FunctionNode):
-    """gy * (1 where x > 0, else slope); linear in gy, so its backward is itself."""
+    """gy * (1 where y > 0, else slope); linear in gy, so its backward is itself."""
 
-    def __init__(self, x, slope):
-        self.x = x
+    def __init__(self, y, slope):
+        self.y = y
         self.slope = slope
 
     def forward_cpu(self, inputs):
         gy, = inputs
         s = gy.dtype.type(self.slope)
-        scale = (self.x > 0).astype(gy.dtype)   # at 0: slope, as Chainer
+        scale = (self.y > 0).astype(gy.dtype)   # at 0: slope, as Chainer
         scale *= 1 - s
         scale += s
         scale *= gy
         return scale,
 
     def backward(self, indexes, grad_outputs):
-        return LeakyReLUGrad(self.x, self.slope).apply(grad_outputs)
+        return LeakyReLUGrad(self.y, self.slope).apply(grad_outputs)
 
 
 def leaky_relu(x, slope=0.2):
